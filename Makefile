@@ -1,0 +1,66 @@
+# Heard: two commands. `make run` serves the demo on SQLite; `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+UV_VERSION := 0.13.8
+# apt-get needs root; use sudo when we are not root and it is there.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run install test test-deps lint format bench check-deploy clean
+
+## Create the virtual environment and install the locked dependencies (again only when they change).
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml uv.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	@UV_PROJECT_ENVIRONMENT=$(VENV) $(BIN)/uv sync --frozen --inexact --quiet
+	@touch $@
+
+## Serve the site with the demo world at http://127.0.0.1:$(PORT), on SQLite. Keeps existing data.
+run: install
+	@mkdir -p var/static
+	$(BIN)/python manage.py migrate --noinput
+	HEARD_DEMO=true $(BIN)/python manage.py seed_demo
+	HEARD_DEMO=true $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+## What the browser tests need: Debian's chromium and the npm package axe-core.
+test-deps: node_modules/axe-core/axe.min.js /usr/bin/chromium
+
+/usr/bin/chromium:
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
+
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+## The whole suite, on SQLite unless DATABASE_URL says otherwise.
+test: install test-deps
+	@mkdir -p var/static
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install
+	$(BIN)/python benchmarks/run.py
+
+## `manage.py check --deploy` in production mode, with throwaway secrets; fails on any warning.
+check-deploy: install
+	DEBUG=false ALLOWED_HOSTS=heard.example.org \
+	SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))') \
+	FIELD_ENCRYPTION_KEYS=$$($(BIN)/python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) node_modules var/static

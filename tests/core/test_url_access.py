@@ -1,0 +1,108 @@
+"""Every URL pattern declares who may use it, and every staff page turns away the wrong people."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from heard.core.permissions import access_of
+from heard.organisations.models import Membership
+
+OWN_ACCOUNT = "permission:accounts.manage_own_account"
+
+
+def _patterns(resolver: URLResolver | None = None, namespace: str = "") -> Iterator[tuple[str, URLPattern]]:
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _patterns(pattern, inner)
+        elif pattern.name:
+            yield f"{namespace}{pattern.name}", pattern
+
+
+def _heard_patterns() -> list[tuple[str, URLPattern]]:
+    return [(name, p) for name, p in _patterns() if p.callback.__module__.startswith("heard.")]
+
+
+def _staff_patterns() -> list[tuple[str, URLPattern]]:
+    return [
+        (name, p)
+        for name, p in _heard_patterns()
+        if (access_of(p.callback) or "").startswith("permission:") and access_of(p.callback) != OWN_ACCOUNT
+    ]
+
+
+def test_every_heard_view_declares_its_access() -> None:
+    undeclared = [name for name, pattern in _heard_patterns() if access_of(pattern.callback) is None]
+    assert undeclared == []
+
+
+def test_there_are_staff_pages_to_check() -> None:
+    assert len(_staff_patterns()) >= 7
+
+
+def _url(name: str, pattern: URLPattern, provider_slug: str, membership_id: int) -> str:
+    kwargs = {}
+    for key in pattern.pattern.converters:
+        kwargs[key] = {"slug": provider_slug, "membership_id": membership_id}[key]
+    return reverse(name, kwargs=kwargs)
+
+
+@pytest.mark.parametrize(("name", "pattern"), _staff_patterns(), ids=[n for n, _ in _staff_patterns()])
+def test_staff_page_redirects_anonymous_visitor_to_sign_in(client_for, provider, manager, name, pattern) -> None:
+    membership = Membership.objects.get(user=manager)
+    url = _url(name, pattern, provider.slug, membership.pk)
+    client = client_for(None)
+    response = client.post(url) if "remove" in name else client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login") + "?next=")
+
+
+@pytest.mark.parametrize(("name", "pattern"), _staff_patterns(), ids=[n for n, _ in _staff_patterns()])
+def test_staff_page_refuses_person_without_the_role(client_for, provider, manager, resident, name, pattern) -> None:
+    membership = Membership.objects.get(user=manager)
+    url = _url(name, pattern, provider.slug, membership.pk)
+    client = client_for(resident)
+    response = client.post(url) if "remove" in name else client.get(url)
+    assert response.status_code == 403
+    assert "You cannot see this page" in response.content.decode()
+
+
+OTHER_ORG_PAGES = [
+    "organisations:manage_members",
+    "organisations:manage_edit",
+    "organisations:manage_activity",
+]
+
+
+@pytest.mark.parametrize("name", OTHER_ORG_PAGES)
+def test_manager_cannot_manage_another_organisation(client_for, manager, other_provider, name) -> None:
+    response = client_for(manager).get(reverse(name, kwargs={"slug": other_provider.slug}))
+    assert response.status_code == 403
+
+
+# Who may open each staff page (of the provider they belong to).
+ALLOWED = {
+    "organisations:manage_home": ["responder", "caseworker", "manager", "convener", "analyst", "org_admin",
+                                  "site_admin"],
+    "organisations:manage_members": ["manager", "org_admin", "site_admin"],
+    "organisations:manage_edit": ["manager", "org_admin", "site_admin"],
+    "organisations:manage_activity": ["manager", "org_admin", "site_admin"],
+    "organisations:manage_organisations": ["site_admin"],
+    "organisations:manage_areas": ["site_admin"],
+}
+PERSONAS = ["resident", "responder", "caseworker", "manager", "convener", "analyst", "org_admin", "site_admin"]
+
+
+@pytest.mark.parametrize("name", sorted(ALLOWED))
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_staff_page_access_matrix(request, client_for, provider, name, persona) -> None:
+    user = request.getfixturevalue(persona)
+    kwargs = {"slug": provider.slug} if name not in {"organisations:manage_home", "organisations:manage_organisations",
+                                                      "organisations:manage_areas"} else {}
+    response = client_for(user).get(reverse(name, kwargs=kwargs))
+    expected = 200 if persona in ALLOWED[name] else 403
+    assert response.status_code == expected

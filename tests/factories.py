@@ -1,0 +1,82 @@
+"""Factories with no surprises: each makes exactly the row it names, with plain defaults."""
+
+from __future__ import annotations
+
+import factory
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import encrypt
+
+from heard.accounts.models import User
+from heard.organisations.enums import AreaKind, Role, Sector
+from heard.organisations.models import Area, Membership, Organisation, PostcodePrefix
+
+TEST_PASSWORD = "correct-horse-battery-staple"
+# A fixed TOTP secret for staff personas, so tests can compute valid codes.
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    display_name = factory.Sequence(lambda n: f"Person {n}")
+    password = factory.django.Password(TEST_PASSWORD)
+
+    @factory.post_generation
+    def verified(self, create: bool, extracted: object, **kwargs: object) -> None:
+        if create:
+            EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
+
+
+def add_totp(user: User, secret: str = TEST_TOTP_SECRET) -> Authenticator:
+    return Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": encrypt(secret)})
+
+
+class AreaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Area
+
+    name = factory.Sequence(lambda n: f"Area {n}")
+    slug = factory.Sequence(lambda n: f"area-{n}")
+    kind = AreaKind.REGION
+    parent = None
+
+
+class LocalAuthorityFactory(AreaFactory):
+    kind = AreaKind.LOCAL_AUTHORITY
+    parent = factory.SubFactory(AreaFactory)
+
+
+class WardFactory(AreaFactory):
+    kind = AreaKind.WARD
+    parent = factory.SubFactory(LocalAuthorityFactory)
+
+
+class PostcodePrefixFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PostcodePrefix
+
+    prefix = "MB1"
+    area = factory.SubFactory(WardFactory)
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    name = factory.Sequence(lambda n: f"Organisation {n}")
+    slug = factory.Sequence(lambda n: f"organisation-{n}")
+    sector = Sector.PUBLIC
+    description = "Provides services to the public."
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    role = Role.RESPONDER
