@@ -105,7 +105,9 @@ def client_for() -> Callable[[User | None], Client]:
         if user is not None:
             client.force_login(user)
             session = client.session
-            session["account_authentication_methods"] = [{"method": "password", "at": time.time()}]
+            session["account_authentication_methods"] = [
+                {"method": "password", "at": time.time(), "reauthenticated": True}
+            ]
             session["account_authentication_methods_user"] = str(user.pk)
             session.save()
         return client

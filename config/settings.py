@@ -229,6 +229,8 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Heard] "
+# django-axes throttles failed passwords (below); allauth's own limits stay on for codes and sign-ups.
+ACCOUNT_RATE_LIMITS = {"login_failed": False}
 MFA_ADAPTER = "heard.organisations.mfa.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Heard"

@@ -50,7 +50,8 @@ class DemographicsForm(forms.Form):
     gender = _choice(_("How do you describe yourself?"), Gender)
     postcode = forms.CharField(
         label=_("Your postcode"),
-        max_length=10,
+        max_length=16,
+        error_messages={"max_length": _("Enter a postcode, like E8 1EA, or just its first half, like E8.")},
         required=False,
         help_text=_("We keep only the first half, like E8, to know which area you live in."),
         widget=forms.TextInput(attrs={"autocomplete": "postal-code", "spellcheck": "false"}),

@@ -57,7 +57,9 @@ def _json_value(value: Any) -> Any:
 
 
 def account_export(*, user: User, by: User) -> dict[str, Any]:
-    """Everything Heard holds about a person, from every registered source, as plain JSON data."""
+    """Everything Heard holds about a person, from every registered source, as plain JSON data.
+    The export is logged first, so the download itself records that it was made."""
+    log_action(action="account.data_exported", by=by, target=user)
     export: dict[str, Any] = {
         "about": "Everything Heard holds about you, as of the time below.",
         "exported_at": timezone.now().isoformat(),
@@ -67,7 +69,6 @@ def account_export(*, user: User, by: User) -> dict[str, Any]:
         export[source.name] = [
             {field_name: _json_value(getattr(row, field_name)) for field_name in source.fields} for row in rows
         ]
-    log_action(action="account.data_exported", by=by, target=user)
     return export
 
 

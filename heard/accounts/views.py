@@ -33,7 +33,9 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @permission_required(MANAGE_OWN)
 def details(request: HttpRequest) -> HttpResponse:
-    form = ProfileForm(request.POST or None, initial={"display_name": request.user.display_name})
+    form = ProfileForm(
+        request.POST if request.method == "POST" else None, initial={"display_name": request.user.display_name}
+    )
     if request.method == "POST" and form.is_valid():
         services.profile_update(user=request.user, display_name=form.cleaned_data["display_name"], by=request.user)
         messages.success(request, _("Your public name has been saved."))
@@ -46,7 +48,7 @@ def details(request: HttpRequest) -> HttpResponse:
 def about_you(request: HttpRequest) -> HttpResponse:
     demographics = selectors.demographics_for(user=request.user)
     initial = DemographicsForm.initial_from(demographics.answers if demographics else None)
-    form = DemographicsForm(request.POST or None, initial=initial)
+    form = DemographicsForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         answers = form.answers()
         if any(answers.values()):
@@ -85,7 +87,7 @@ def data_download(request: HttpRequest) -> HttpResponse:
 @permission_required(MANAGE_OWN)
 @reauthentication_required(allow_get=True)
 def delete(request: HttpRequest) -> HttpResponse:
-    form = DeleteAccountForm(request.POST or None)
+    form = DeleteAccountForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         user = request.user
         services.account_erase(user=user, by=user)

@@ -18,7 +18,11 @@ class OrganisationFilterForm(forms.Form):
 class PostcodeForm(forms.Form):
     postcode = forms.CharField(
         label=_("Postcode"),
-        max_length=10,
+        max_length=16,
+        error_messages={
+            "required": _("Enter a postcode, like E8 1EA."),
+            "max_length": _("Enter a real postcode, like E8 1EA."),
+        },
         help_text=_("For example, E8 1EA"),
         widget=forms.TextInput(attrs={"autocomplete": "postal-code", "spellcheck": "false"}),
     )

@@ -86,8 +86,15 @@ def test_manager_cannot_manage_another_organisation(client_for, manager, other_p
 
 # Who may open each staff page (of the provider they belong to).
 ALLOWED = {
-    "organisations:manage_home": ["responder", "caseworker", "manager", "convener", "analyst", "org_admin",
-                                  "site_admin"],
+    "organisations:manage_home": [
+        "responder",
+        "caseworker",
+        "manager",
+        "convener",
+        "analyst",
+        "org_admin",
+        "site_admin",
+    ],
     "organisations:manage_members": ["manager", "org_admin", "site_admin"],
     "organisations:manage_edit": ["manager", "org_admin", "site_admin"],
     "organisations:manage_activity": ["manager", "org_admin", "site_admin"],
@@ -101,8 +108,11 @@ PERSONAS = ["resident", "responder", "caseworker", "manager", "convener", "analy
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_staff_page_access_matrix(request, client_for, provider, name, persona) -> None:
     user = request.getfixturevalue(persona)
-    kwargs = {"slug": provider.slug} if name not in {"organisations:manage_home", "organisations:manage_organisations",
-                                                      "organisations:manage_areas"} else {}
+    kwargs = (
+        {"slug": provider.slug}
+        if name not in {"organisations:manage_home", "organisations:manage_organisations", "organisations:manage_areas"}
+        else {}
+    )
     response = client_for(user).get(reverse(name, kwargs=kwargs))
     expected = 200 if persona in ALLOWED[name] else 403
     assert response.status_code == expected

@@ -27,7 +27,7 @@ def manage_home(request: HttpRequest) -> HttpResponse:
 @permission_required("organisations.manage_members", obj=selectors.organisation_for_manage)
 def organisation_members(request: HttpRequest, slug: str) -> HttpResponse:
     organisation: Organisation = request.permission_object
-    form = MembershipForm(request.POST or None)
+    form = MembershipForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         services.membership_grant(
             organisation=organisation, user=form.person, role=form.cleaned_data["role"], by=request.user
@@ -77,7 +77,7 @@ def organisation_edit(request: HttpRequest, slug: str) -> HttpResponse:
         "public_email": organisation.public_email,
         "areas": list(organisation.areas.values_list("pk", flat=True)),
     }
-    form = OrganisationForm(request.POST or None, initial=initial)
+    form = OrganisationForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         services.organisation_update(organisation=organisation, by=request.user, **form.cleaned_data)
         messages.success(request, _("The organisation's details have been saved."))
@@ -98,7 +98,7 @@ def organisation_activity(request: HttpRequest, slug: str) -> HttpResponse:
 
 @permission_required("organisations.manage_organisations")
 def organisations_manage(request: HttpRequest) -> HttpResponse:
-    form = OrganisationCreateForm(request.POST or None)
+    form = OrganisationCreateForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         organisation = services.organisation_create(
@@ -120,7 +120,7 @@ def organisations_manage(request: HttpRequest) -> HttpResponse:
 
 @permission_required("organisations.manage_areas")
 def areas_manage(request: HttpRequest) -> HttpResponse:
-    form = AreaForm(request.POST or None)
+    form = AreaForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

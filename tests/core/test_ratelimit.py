@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from heard.core.ratelimit import rate_limit_exceeded
+
+
+def test_rate_limit_allows_up_to_the_limit_then_refuses(rf) -> None:
+    request = rf.post("/", REMOTE_ADDR="203.0.113.5")
+    results = [rate_limit_exceeded(request, action="story", limit=3, period_seconds=60) for _ in range(5)]
+    assert results == [False, False, False, True, True]
+
+
+def test_rate_limit_counts_each_client_and_action_apart(rf) -> None:
+    first = rf.post("/", REMOTE_ADDR="203.0.113.5")
+    second = rf.post("/", REMOTE_ADDR="203.0.113.6")
+    for _ in range(2):
+        rate_limit_exceeded(first, action="story", limit=2, period_seconds=60)
+    assert rate_limit_exceeded(first, action="story", limit=2, period_seconds=60) is True
+    assert rate_limit_exceeded(second, action="story", limit=2, period_seconds=60) is False
+    assert rate_limit_exceeded(first, action="vote", limit=2, period_seconds=60) is False
+
+
+def test_postcode_lookup_answers_429_when_overused(client, db) -> None:
+    for _ in range(30):
+        client.get("/areas/find/", {"postcode": "MB1 1AA"})
+    response = client.get("/areas/find/", {"postcode": "MB1 1AA"})
+    assert response.status_code == 429
+    assert response["Retry-After"] == "60"
+    assert "Too many tries" in response.content.decode()
