@@ -8,7 +8,7 @@ UV_VERSION := 0.13.8
 # apt-get needs root; use sudo when we are not root and it is there.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run install test test-deps lint format bench check-deploy clean
+.PHONY: run install test test-deps lint format check-deploy clean
 
 ## Create the virtual environment and install the locked dependencies (again only when they change).
 install: $(VENV)/.installed
@@ -51,9 +51,6 @@ lint: install
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
-
-bench: install
-	$(BIN)/python benchmarks/run.py
 
 ## `manage.py check --deploy` in production mode, with throwaway secrets; fails on any warning.
 check-deploy: install
