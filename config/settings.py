@@ -300,7 +300,9 @@ if not FIELD_ENCRYPTION_KEYS and not DEBUG:
 
 # --- Internationalisation -------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
-LANGUAGES = [("en-gb", _("English")), ("cy", _("Welsh"))]
+# Add a language here once its translation is complete: a page must never claim a language it is
+# not written in.
+LANGUAGES = [("en-gb", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/London"
 USE_I18N = True

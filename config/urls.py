@@ -1,9 +1,17 @@
 """URL wiring only: each app owns its own patterns."""
 
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from heard.core.views import errors
+
+# The admin site signs people in through the same pages as the rest of Heard, so two-factor
+# authentication and sign-in throttling apply there too.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = _("Heard administration")
+admin.site.site_title = _("Heard administration")
 
 urlpatterns = [
     path("", include("heard.index.urls")),

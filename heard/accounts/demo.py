@@ -13,7 +13,10 @@ from heard.accounts.models import User
 def seed_person(*, email: str, name: str, password_hash: str, staff: bool, totp_secret: str | None) -> User:
     user = User.objects.filter(email=email).first()
     if user is None:
-        user = User.objects.create(email=email, display_name=name, password=password_hash, is_staff=staff)
+        # Site staff use the admin site, which needs Django's own superuser flag.
+        user = User.objects.create(
+            email=email, display_name=name, password=password_hash, is_staff=staff, is_superuser=staff
+        )
         EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
     if totp_secret and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
         Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": encrypt(totp_secret)})

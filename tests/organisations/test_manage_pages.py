@@ -138,3 +138,54 @@ def test_a_ward_must_sit_in_a_local_authority(client_for, site_admin) -> None:
     assert "Choose the area this one is part of." in response.content.decode()
     assert 'value="Riverside"' in response.content.decode()
     assert not Area.objects.filter(name="Riverside").exists()
+
+
+def _settled(client):
+    client.get("/")  # the first request of a session records the two-factor check
+    return client
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_manage_home_runs_a_fixed_number_of_queries(client_for, manager, django_assert_num_queries, count) -> None:
+    for _ in range(count - 1):
+        MembershipFactory(user=manager)
+    client = _settled(client_for(manager))
+    # session, user, roles, count, page, and Django's model permissions (user, groups) read once for
+    # the "site administration" check
+    with django_assert_num_queries(7):
+        response = client.get(reverse("organisations:manage_home"))
+    assert len(response.context["page"].object_list) == count
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_activity_page_runs_a_fixed_number_of_queries(client_for, manager, provider, django_assert_num_queries, count):
+    from heard.core.services import log_action
+
+    for _ in range(count):
+        log_action(action="organisation.updated", by=manager, target=provider, organisation_id=provider.pk)
+    client = _settled(client_for(manager))
+    with django_assert_num_queries(6):  # session, user, roles, organisation, count, page with actors
+        response = client.get(reverse("organisations:manage_activity", kwargs={"slug": provider.slug}))
+    assert len(response.context["page"].object_list) == count
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_all_organisations_page_runs_a_fixed_number_of_queries(
+    client_for, site_admin, django_assert_num_queries, count
+):
+    from tests.factories import OrganisationFactory
+
+    OrganisationFactory.create_batch(count)
+    client = _settled(client_for(site_admin))
+    with django_assert_num_queries(6):  # session, user, roles, count, page, areas for the form
+        response = client.get(reverse("organisations:manage_organisations"))
+    assert len(response.context["page"].object_list) == count + 1  # and the operator
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_manage_areas_page_runs_a_fixed_number_of_queries(client_for, site_admin, django_assert_num_queries, count):
+    AreaFactory.create_batch(count)
+    client = _settled(client_for(site_admin))
+    with django_assert_num_queries(6):  # session, user, roles, count, page, parents for the form
+        response = client.get(reverse("organisations:manage_areas"))
+    assert len(response.context["page"].object_list) == count
