@@ -122,3 +122,10 @@ def test_two_factor_secret_is_encrypted_at_rest(client_for, responder) -> None:
 
 def test_resident_needs_no_two_factor(client_for, resident) -> None:
     assert client_for(resident).get(reverse("accounts:profile")).status_code == 200
+
+
+def test_sign_in_pages_use_plain_words(client) -> None:
+    html = client.get(reverse("account_login")).content.decode()
+    assert "New to Heard?" in html
+    assert "Keep me signed in on this device" in html
+    assert "Sign In" not in html
