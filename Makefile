@@ -34,6 +34,7 @@ test-deps: node_modules/axe-core/axe.min.js /usr/bin/chromium
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
 
 node_modules/axe-core/axe.min.js: package.json package-lock.json
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm >/dev/null; }
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 

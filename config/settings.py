@@ -22,14 +22,15 @@ _FALSE = {"0", "false", "no", "off", ""}
 
 
 def env(name: str, default: str = "") -> str:
-    """Read a setting from the environment, or from the file named by `<NAME>_FILE`."""
+    """Read a setting from the environment, or from the file named by `<NAME>_FILE`. An empty
+    value counts as unset, so `.env.example` can be used as it is."""
     file_name = os.environ.get(f"{name}_FILE")
     if file_name:
         try:
             return Path(file_name).read_text(encoding="utf-8").strip()
         except OSError as exc:
             raise ImproperlyConfigured(f"{name}_FILE={file_name!r} cannot be read: {exc}") from exc
-    return os.environ.get(name, default)
+    return os.environ.get(name) or default
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -213,7 +214,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "accounts:profile"
-LOGOUT_REDIRECT_URL = "core:home"
+LOGOUT_REDIRECT_URL = "index:home"
 
 ACCOUNT_ADAPTER = "heard.accounts.adapters.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -234,6 +235,9 @@ ACCOUNT_RATE_LIMITS = {"login_failed": False}
 MFA_ADAPTER = "heard.organisations.mfa.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Heard"
+# Accept the code from the 30 seconds before or after too: phones' clocks drift, and people type
+# slowly.
+MFA_TOTP_TOLERANCE = 1
 
 # Login throttling: five failures from one address for one account lock it out for 30 minutes.
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
@@ -248,7 +252,10 @@ AXES_DISABLE_ACCESS_LOG = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0) or None
+# Every address-based limit (axes, allauth, Heard's own) sees the client through the same proxies.
+HEARD_PROXY_COUNT = env_int("PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "heard.core.client_ip.client_ip"
+ALLAUTH_TRUSTED_PROXY_COUNT = HEARD_PROXY_COUNT
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
@@ -76,7 +77,11 @@ def account_export(*, user: User, by: User) -> dict[str, Any]:
 def account_erase(*, user: User, by: User) -> None:
     """Delete a person's account: every registered source of personal data is deleted or emptied,
     and the user row stays only as an anonymous author ("Former member") of public contributions.
-    This cannot be undone."""
+    This cannot be undone. Refused while erasing would leave something without its keeper (see
+    `personal_data.erasure_blockers`)."""
+    blockers = personal_data.erasure_blockers(user)
+    if blockers:
+        raise ValidationError(blockers)
     for source in personal_data.sources():
         if source.erase == "delete":
             source.rows_for(user).delete()

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from heard.accounts import selectors, services
 from heard.accounts.forms import DeleteAccountForm, DemographicsForm, ProfileForm
+from heard.core import personal_data
 from heard.core.permissions import permission_required, public
 
 MANAGE_OWN = "accounts.manage_own_account"
@@ -88,12 +89,13 @@ def data_download(request: HttpRequest) -> HttpResponse:
 @reauthentication_required(allow_get=True)
 def delete(request: HttpRequest) -> HttpResponse:
     form = DeleteAccountForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
+    blockers = personal_data.erasure_blockers(request.user)
+    if request.method == "POST" and form.is_valid() and not blockers:
         user = request.user
         services.account_erase(user=user, by=user)
         logout(request)
         return redirect("accounts:deleted")
-    return render(request, "accounts/delete.html", {"form": form})
+    return render(request, "accounts/delete.html", {"form": form, "blockers": blockers})
 
 
 @public

@@ -31,6 +31,9 @@ class PersonalDataSource:
     anonymise_with: dict[str, Any] = field(default_factory=dict)
     # Why the model links to a person without holding their personal data (erase="keep").
     reason: str = ""
+    # Reasons, in words for the person, why erasing them now would break something (for example,
+    # they are an organisation's only administrator). Erasure waits until there are none.
+    blocks_erasure: Callable[[Any], list[str]] | None = None
 
 
 _sources: dict[str, PersonalDataSource] = {}
@@ -42,6 +45,10 @@ def register(source: PersonalDataSource) -> None:
 
 def sources() -> list[PersonalDataSource]:
     return list(_sources.values())
+
+
+def erasure_blockers(user: Any) -> list[str]:
+    return [reason for source in _sources.values() if source.blocks_erasure for reason in source.blocks_erasure(user)]
 
 
 def registered_models() -> set[type[models.Model]]:

@@ -42,15 +42,30 @@ def district(value: str) -> str:
     return compact if _OUTWARD.match(compact) else ""
 
 
+def normalise_prefix(value: str) -> str:
+    """The stored form of a prefix an administrator typed: a district ("e8" -> "E8"), a sector
+    ("e8 1" -> "E8 1") or a full postcode ("e81ea" -> "E8 1EA"). The space between outward and
+    inward code is kept, so the sector "SE1 1" never collides with the district "SE11".
+    Returns "" for something that is not a prefix."""
+    text = " ".join((value or "").upper().split())
+    if _FULL.match(normalise(text)):
+        return formatted(text)
+    if _OUTWARD.match(text):
+        return text
+    outward, _, inward = text.partition(" ")
+    if _OUTWARD.match(outward) and re.fullmatch(r"[0-9][A-Z]?", inward):
+        return f"{outward} {inward}"
+    return ""
+
+
 def prefixes(value: str) -> list[str]:
-    """Every prefix a postcode could match, longest first, as stored in the areas' prefix lists:
-    "E8 1EA" -> ["E81EA", "E81E", "E81", "E8"]. The district is the shortest prefix, so "E1" never
-    matches "E14"."""
+    """Every stored prefix a postcode could match, longest first: "E14 2AB" -> ["E14 2AB",
+    "E14 2A", "E14 2", "E14"]. The district is the shortest, so "E1" never matches "E14"."""
     compact = normalise(value)
     match = _FULL.match(compact)
     if match:
-        outward = match.group(1)
-        return [compact[:n] for n in range(len(compact), len(outward) - 1, -1)]
+        outward, inward = match.group(1), match.group(2)
+        return [f"{outward} {inward[:n]}" for n in range(len(inward), 0, -1)] + [outward]
     if _OUTWARD.match(compact):
         return [compact]
     return []

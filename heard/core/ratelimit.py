@@ -17,15 +17,19 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
+from heard.core.client_ip import client_ip
+
 
 def client_fingerprint(request: HttpRequest) -> str:
-    address = request.META.get("REMOTE_ADDR", "")
+    address = client_ip(request)
     return hashlib.sha256(f"{settings.SECRET_KEY}:{address}".encode()).hexdigest()[:32]
 
 
-def rate_limit_exceeded(request: HttpRequest, *, action: str, limit: int, period_seconds: int) -> bool:
+def rate_limit_exceeded(
+    request: HttpRequest, *, action: str, limit: int, period_seconds: int, now: float | None = None
+) -> bool:
     """Count one use of `action` by this client; True if it is over `limit` in this window."""
-    window = int(time.time() // period_seconds)
+    window = int((time.time() if now is None else now) // period_seconds)
     key = f"ratelimit:{action}:{client_fingerprint(request)}:{window}"
     added = cache.add(key, 1, timeout=period_seconds + 5)
     if added:

@@ -89,8 +89,10 @@ def email_deliver(*, message_id: int) -> OutboundEmail | None:
             logger.warning("Email %s failed on attempt %s: %s", message.pk, message.attempts, type(exc).__name__)
             message.last_error = type(exc).__name__
             if message.attempts >= MAX_EMAIL_ATTEMPTS:
+                # Given up: the content (which may hold a sign-in code or link) goes too.
                 message.status = EmailStatus.FAILED
-            message.save(update_fields=["attempts", "last_error", "status"])
+                message.subject = message.text_body = message.html_body = ""
+            message.save(update_fields=["attempts", "last_error", "status", "subject", "text_body", "html_body"])
             return message
         message.status = EmailStatus.SENT
         message.sent_at = timezone.now()

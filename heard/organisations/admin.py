@@ -18,9 +18,22 @@ class AreaAdmin(admin.ModelAdmin):
 
 
 class MembershipInline(admin.TabularInline):
+    """Shown for reference only: roles are given and taken away on the Manage pages, where the
+    permission rules, the last-administrator check and the activity log apply."""
+
     model = Membership
     extra = 0
-    raw_id_fields = ["user", "granted_by"]
+    fields = ["user", "role", "created_at", "granted_by"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
 
 
 @admin.register(Organisation)

@@ -42,6 +42,12 @@ class MembershipForm(forms.Form):
     )
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, widget=forms.RadioSelect)
 
+    def __init__(self, *args: Any, may_grant_administrator: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not may_grant_administrator:
+            self.fields["role"].choices = [choice for choice in Role.choices if choice[0] != Role.ADMINISTRATOR]
+            self.fields["role"].help_text = _("Only an administrator can make someone an administrator.")
+
     def clean_email(self) -> Any:
         email = self.cleaned_data["email"].strip().lower()
         user = get_user_model().objects.filter(email__iexact=email, is_active=True).first()
@@ -99,8 +105,4 @@ class AreaForm(forms.Form):
 
 
 def _looks_like_prefix(value: str) -> bool:
-    compact = postcodes.normalise(value)
-    if postcodes.is_valid(compact, allow_district=True):
-        return True
-    # A sector: a district followed by one digit.
-    return len(compact) >= 3 and compact[-1].isdigit() and postcodes.is_valid(compact[:-1], allow_district=True)
+    return bool(postcodes.normalise_prefix(value))

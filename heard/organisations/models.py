@@ -49,7 +49,7 @@ class PostcodePrefix(models.Model):
     prefix wins, so a district can point at a local authority and its sectors at wards."""
 
     prefix = models.CharField(
-        _("postcode prefix"), max_length=8, unique=True, help_text=_("Without spaces: E8 or E81.")
+        _("postcode prefix"), max_length=8, unique=True, help_text=_("A district like E8 or a sector like E8 1.")
     )
     area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="postcode_prefixes")
 

@@ -26,12 +26,20 @@ def manages_organisation(user: Any, organisation: Any) -> bool:
 
 
 @rules.predicate
+def administers_organisation(user: Any, organisation: Any) -> bool:
+    return roles.has_role(user, organisation, Role.ADMINISTRATOR)
+
+
+@rules.predicate
 def is_member_of(user: Any, organisation: Any) -> bool:
     return organisation is not None and organisation.pk in roles.roles_by_organisation(user)
 
 
 rules.add_perm("organisations.view_manage", holds_any_role | is_site_admin)
 rules.add_perm("organisations.manage_members", manages_organisation | is_site_admin)
+# Only administrators give or take away the administrator role, so a manager cannot raise
+# themselves (administrators of the organisation running the site administer the whole site).
+rules.add_perm("organisations.manage_administrators", administers_organisation | is_site_admin)
 rules.add_perm("organisations.change_organisation", manages_organisation | is_site_admin)
 rules.add_perm("organisations.view_activity", manages_organisation | is_site_admin)
 rules.add_perm("organisations.manage_areas", is_site_admin)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from heard.core import postcodes
@@ -66,3 +66,18 @@ def organisation_members(*, organisation: Organisation) -> QuerySet[Membership]:
 
 def organisation_activity(*, organisation: Organisation) -> QuerySet[ActivityLog]:
     return ActivityLog.objects.filter(organisation_id=organisation.pk).select_related("actor")
+
+
+def sole_administrator_of(*, user: Any) -> list[Organisation]:
+    """Organisations where this person is the only administrator."""
+    from heard.organisations.enums import Role
+
+    administered = Membership.objects.filter(user=user, role=Role.ADMINISTRATOR).values("organisation_id")
+    # Counted in a separate filter from the one that finds this person's organisations, so the
+    # count sees every administrator, not only this person's row.
+    return list(
+        Organisation.objects.filter(pk__in=administered)
+        .annotate(administrators=Count("memberships", filter=Q(memberships__role=Role.ADMINISTRATOR)))
+        .filter(administrators=1)
+        .order_by("name")
+    )

@@ -108,9 +108,18 @@ def membership_revoke(*, membership: Membership, by: Any) -> None:
 
 
 @transaction.atomic
-def area_create(*, name: str, kind: str, parent: Area | None, by: Any, code: str = "", slug: str = "") -> Area:
-    """Add a place. Regions stand alone, local authorities sit in a region and wards in a local
-    authority."""
+def area_create(
+    *,
+    name: str,
+    kind: str,
+    parent: Area | None,
+    by: Any,
+    code: str = "",
+    slug: str = "",
+    postcode_prefixes: list[str] | None = None,
+) -> Area:
+    """Add a place, with the postcode districts or sectors that lie in it. Regions stand alone,
+    local authorities sit in a region and wards in a local authority."""
     expected_parent = AREA_PARENT_KIND[kind]
     if expected_parent is None and parent is not None:
         raise ValidationError({"parent": _("A region is not part of another area. Leave “part of” empty.")})
@@ -120,18 +129,35 @@ def area_create(*, name: str, kind: str, parent: Area | None, by: Any, code: str
         name=name.strip(), kind=kind, parent=parent, code=code.strip().upper(), slug=slug or _unique_slug(Area, name)
     )
     log_action(action="area.created", by=by, target=area)
+    if postcode_prefixes:
+        postcode_prefixes_set(area=area, prefixes=postcode_prefixes, by=by)
     return area
 
 
 @transaction.atomic
 def postcode_prefixes_set(*, area: Area, prefixes: list[str], by: Any) -> list[PostcodePrefix]:
-    """Point postcode districts or sectors at an area, moving them from another area if need be."""
-    result = []
+    """Point postcode districts or sectors at an area. A prefix that already points at another
+    area is refused rather than moved, so no area loses its postcodes by accident."""
+    wanted = []
     for raw in prefixes:
-        prefix = postcodes.normalise(raw)
+        prefix = postcodes.normalise_prefix(raw)
         if not prefix:
-            continue
-        item, _created = PostcodePrefix.objects.update_or_create(prefix=prefix, defaults={"area": area})
-        result.append(item)
-    log_action(action="area.postcodes_set", by=by, target=area, data={"prefixes": [p.prefix for p in result]})
-    return result
+            raise ValidationError(
+                {"postcode_prefixes": _("%(value)s is not a postcode district or sector.") % {"value": raw}}
+            )
+        wanted.append(prefix)
+    taken = PostcodePrefix.objects.filter(prefix__in=wanted).exclude(area=area).select_related("area")
+    if taken:
+        raise ValidationError(
+            {
+                "postcode_prefixes": _("Already in another area: %(items)s.")
+                % {"items": ", ".join(f"{item.prefix} ({item.area.name})" for item in taken)}
+            }
+        )
+    existing = set(PostcodePrefix.objects.filter(area=area, prefix__in=wanted).values_list("prefix", flat=True))
+    created = PostcodePrefix.objects.bulk_create(
+        [PostcodePrefix(prefix=prefix, area=area) for prefix in dict.fromkeys(wanted) if prefix not in existing]
+    )
+    if created:
+        log_action(action="area.postcodes_added", by=by, target=area, data={"prefixes": [p.prefix for p in created]})
+    return list(PostcodePrefix.objects.filter(area=area, prefix__in=wanted))

@@ -174,3 +174,23 @@ def test_delete_asks_to_sign_in_again_when_sign_in_was_long_ago(client, person) 
     assert response["Location"].startswith(reverse("account_reauthenticate"))
     person.refresh_from_db()
     assert person.email == EMAIL
+
+
+def test_the_only_administrator_cannot_delete_their_account_until_someone_else_is(client_for, person) -> None:
+    from heard.organisations.models import Membership
+
+    organisation = person.memberships.get().organisation
+    MembershipFactory(user=person, organisation=organisation, role=Role.ADMINISTRATOR)
+    client = client_for(person)
+
+    page = client.get(reverse("accounts:delete")).content.decode()
+    assert f"You are the only administrator of {organisation.name}" in page
+    client.post(reverse("accounts:delete"), {"confirm": "on"})
+    person.refresh_from_db()
+    assert person.email == EMAIL
+
+    MembershipFactory(organisation=organisation, role=Role.ADMINISTRATOR)
+    client.post(reverse("accounts:delete"), {"confirm": "on"})
+    person.refresh_from_db()
+    assert person.is_erased
+    assert Membership.objects.filter(organisation=organisation, role=Role.ADMINISTRATOR).count() == 1

@@ -129,3 +129,11 @@ def test_sign_in_pages_use_plain_words(client) -> None:
     assert "New to Heard?" in html
     assert "Keep me signed in on this device" in html
     assert "Sign In" not in html
+
+
+def test_sign_out_returns_to_the_home_page(client_for, resident) -> None:
+    client = client_for(resident)
+    response = client.post(reverse("account_logout"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("index:home")
+    assert "_auth_user_id" not in client.session

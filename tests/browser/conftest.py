@@ -71,11 +71,11 @@ def page_for(browser: Any, live_server: Any) -> Iterator[Callable[..., Any]]:
     """A fresh browser page signed in as `user` (or anonymous), at the live server."""
     contexts = []
 
-    def make(user: Any = None, *, width: int = 1200) -> Any:
-        # CSP is bypassed only so that axe-core can be injected; the site's own policy is tested
-        # in tests/core/test_security.py.
+    def make(user: Any = None, *, width: int = 1200, bypass_csp: bool = True) -> Any:
+        # CSP is bypassed only where axe-core must be injected; flows run under the real policy
+        # (bypass_csp=False), and any violation is recorded in `page.csp_violations`.
         context = browser.new_context(
-            base_url=live_server.url, bypass_csp=True, viewport={"width": width, "height": 900}
+            base_url=live_server.url, bypass_csp=bypass_csp, viewport={"width": width, "height": 900}
         )
         contexts.append(context)
         if user is not None:
@@ -92,6 +92,13 @@ def page_for(browser: Any, live_server: Any) -> Iterator[Callable[..., Any]]:
             )
         page = context.new_page()
         page.set_default_timeout(10_000)
+        page.csp_violations = []
+        page.on(
+            "console",
+            lambda message: (
+                page.csp_violations.append(message.text) if "Content Security Policy" in message.text else None
+            ),
+        )
         return page
 
     yield make

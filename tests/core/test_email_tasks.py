@@ -89,3 +89,15 @@ def test_database_worker_process_sends_queued_email(tmp_path) -> None:
     sent = "".join(path.read_text() for path in tmp_path.iterdir())
     assert "Subject: From the worker" in sent
     assert "To: amara@example.org" in sent
+
+
+@pytest.mark.django_db
+@override_settings(EMAIL_BACKEND="tests.core.failing_email_backend.FailingBackend")
+def test_an_email_given_up_on_keeps_no_content() -> None:
+    message = OutboundEmail.objects.create(
+        recipient="amara@example.org", subject="Your code", text_body="123456", attempts=4
+    )
+    deliver_email.enqueue(message_id=message.pk)
+    message.refresh_from_db()
+    assert message.status == EmailStatus.FAILED
+    assert (message.subject, message.text_body) == ("", "")

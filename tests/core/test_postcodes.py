@@ -25,5 +25,23 @@ def test_district_is_the_outward_code() -> None:
 
 
 def test_prefixes_run_longest_first_and_stop_at_the_district() -> None:
-    assert postcodes.prefixes("E14 2AB") == ["E142AB", "E142A", "E142", "E14"]
+    assert postcodes.prefixes("e142ab") == ["E14 2AB", "E14 2A", "E14 2", "E14"]
     assert "E1" not in postcodes.prefixes("E14 2AB")
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("se11", "SE11"),
+        ("se1 1", "SE1 1"),
+        ("SE1  1", "SE1 1"),
+        ("e8 1ea", "E8 1EA"),
+        ("e81ea", "E8 1EA"),
+        ("E8 1E", "E8 1E"),
+        ("XX", ""),
+        ("E8 11", ""),
+        ("", ""),
+    ],
+)
+def test_prefix_keeps_the_space_between_district_and_sector(typed, stored) -> None:
+    assert postcodes.normalise_prefix(typed) == stored

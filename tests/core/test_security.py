@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -26,10 +27,13 @@ def test_home_page_sends_security_headers(client, db) -> None:
 
 
 def test_pages_have_no_inline_script_or_style(client, db) -> None:
-    for url in ["/", reverse("account_login"), reverse("organisations:areas")]:
+    for url in ["/", reverse("account_login"), reverse("account_signup"), reverse("organisations:areas")]:
         html = client.get(url).content.decode()
-        assert "<script>" not in html
-        assert " style=" not in html
+        scripts = re.findall(r"<script\b[^>]*>", html)
+        assert scripts, url
+        assert all("src=" in tag for tag in scripts), url
+        assert not re.search(r"\son[a-z]+\s*=", html), url  # no onclick= and the like
+        assert not re.search(r"\sstyle\s*=", html), url
         assert "<style" not in html
 
 

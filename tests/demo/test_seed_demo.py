@@ -13,6 +13,11 @@ from heard.organisations.models import Area, Membership, Organisation
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _demo_mode(settings) -> None:
+    settings.HEARD_DEMO = True
+
+
 def test_demo_world_has_every_sector_every_role_and_a_borough_of_wards() -> None:
     call_command("seed_demo", stdout=io.StringIO())
     assert set(Organisation.objects.values_list("sector", flat=True)) == set(Sector.values)
@@ -54,3 +59,13 @@ def test_demo_staff_can_sign_in_with_the_code_shown_on_the_home_page(client, set
     client.post(reverse("account_login"), {"login": convener.email, "password": DEMO_PASSWORD})
     client.post(reverse("mfa_authenticate"), {"code": current_totp_code(convener.totp_secret)})
     assert client.get(reverse("organisations:manage_home")).status_code == 200
+
+
+def test_seed_demo_refuses_outside_debug_and_demo_mode(settings) -> None:
+    from django.core.management.base import CommandError
+
+    settings.DEBUG = False
+    settings.HEARD_DEMO = False
+    with pytest.raises(CommandError, match="only in debug or demo mode"):
+        call_command("seed_demo", stdout=io.StringIO())
+    assert not User.objects.exists()

@@ -117,7 +117,7 @@ def test_site_admin_adds_a_ward_with_its_postcodes(client_for, site_admin) -> No
     ward = Area.objects.get(name="Riverside")
     assert ward.parent == borough
     assert ward.code == "E05000001"
-    assert set(PostcodePrefix.objects.filter(area=ward).values_list("prefix", flat=True)) == {"MB91", "MB92"}
+    assert set(PostcodePrefix.objects.filter(area=ward).values_list("prefix", flat=True)) == {"MB9 1", "MB9 2"}
 
 
 def test_a_ward_must_sit_in_a_local_authority(client_for, site_admin) -> None:
@@ -189,3 +189,60 @@ def test_manage_areas_page_runs_a_fixed_number_of_queries(client_for, site_admin
     with django_assert_num_queries(6):  # session, user, roles, count, page, parents for the form
         response = client.get(reverse("organisations:manage_areas"))
     assert len(response.context["page"].object_list) == count
+
+
+def test_manager_cannot_make_anyone_an_administrator(client_for, manager, provider) -> None:
+    response = client_for(manager).post(
+        reverse("organisations:manage_members", kwargs={"slug": provider.slug}),
+        {"email": manager.email, "role": Role.ADMINISTRATOR},
+    )
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert not Membership.objects.filter(user=manager, role=Role.ADMINISTRATOR).exists()
+
+
+def test_manager_of_the_operator_cannot_raise_themselves_to_site_administrator(client_for, operator) -> None:
+    manager = UserFactory()
+    MembershipFactory(user=manager, organisation=operator, role=Role.MANAGER)
+    from tests.factories import add_totp
+
+    add_totp(manager)
+    client = client_for(manager)
+    client.post(
+        reverse("organisations:manage_members", kwargs={"slug": operator.slug}),
+        {"email": manager.email, "role": Role.ADMINISTRATOR},
+    )
+    assert client.get(reverse("organisations:manage_areas")).status_code == 403
+
+
+def test_manager_cannot_remove_an_administrator(client_for, manager, org_admin, provider) -> None:
+    membership = Membership.objects.get(user=org_admin)
+    response = client_for(manager).post(
+        reverse(
+            "organisations:manage_membership_remove", kwargs={"slug": provider.slug, "membership_id": membership.pk}
+        )
+    )
+    assert response.status_code == 403
+    assert Membership.objects.filter(pk=membership.pk).exists()
+
+
+def test_administrator_makes_someone_an_administrator(client_for, org_admin, manager, provider) -> None:
+    response = client_for(org_admin).post(
+        reverse("organisations:manage_members", kwargs={"slug": provider.slug}),
+        {"email": manager.email, "role": Role.ADMINISTRATOR},
+    )
+    assert response.status_code == 302
+    assert Membership.objects.filter(user=manager, organisation=provider, role=Role.ADMINISTRATOR).exists()
+
+
+def test_a_postcode_prefix_already_in_another_area_is_refused(client_for, site_admin) -> None:
+    borough = LocalAuthorityFactory()
+    first = Area.objects.create(name="Canal Side", slug="canal-side", kind="ward", parent=borough)
+    PostcodePrefix.objects.create(prefix="MB1 1", area=first)
+    response = client_for(site_admin).post(
+        reverse("organisations:manage_areas"),
+        {"name": "Old Market", "kind": "ward", "parent": borough.pk, "code": "", "postcode_prefixes": "mb1 1, MB1 2"},
+    )
+    assert "Already in another area: MB1 1 (Canal Side)." in response.content.decode()
+    assert not Area.objects.filter(name="Old Market").exists()  # nothing is stored half
+    assert PostcodePrefix.objects.get(prefix="MB1 1").area == first

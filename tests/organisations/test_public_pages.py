@@ -79,7 +79,7 @@ def test_area_page_runs_a_fixed_number_of_queries(client, django_assert_num_quer
 
 def test_postcode_finds_the_ward_by_its_sector_before_the_borough_by_its_district(client) -> None:
     ward = WardFactory(name="Canal Side")
-    PostcodePrefixFactory(prefix="MB11", area=ward)
+    PostcodePrefixFactory(prefix="MB1 1", area=ward)
     PostcodePrefixFactory(prefix="MB1", area=ward.parent)
     response = client.get(reverse("organisations:postcode_lookup"), {"postcode": "mb1 1xy"})
     assert response["Location"] == reverse("organisations:area_detail", kwargs={"slug": ward.slug})
@@ -104,3 +104,15 @@ def test_area_kinds_filter(client) -> None:
     WardFactory(name="Northgate")
     html = client.get(reverse("organisations:areas"), {"kind": AreaKind.WARD}).content.decode()
     assert "Northgate" in html
+
+
+def test_a_sector_and_a_district_that_look_alike_do_not_collide(client) -> None:
+    """The sector "SE1 1" and the district "SE11" are different places."""
+    sector_ward = WardFactory(name="Borough")
+    district_ward = WardFactory(name="Kennington")
+    PostcodePrefixFactory(prefix="SE1 1", area=sector_ward)
+    PostcodePrefixFactory(prefix="SE11", area=district_ward)
+    response = client.get(reverse("organisations:postcode_lookup"), {"postcode": "SE1 1AA"})
+    assert response["Location"] == reverse("organisations:area_detail", kwargs={"slug": sector_ward.slug})
+    response = client.get(reverse("organisations:postcode_lookup"), {"postcode": "SE11 4AA"})
+    assert response["Location"] == reverse("organisations:area_detail", kwargs={"slug": district_ward.slug})

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from heard.core.pagination import page_query, paginate
-from heard.core.permissions import permission_required
+from heard.core.permissions import check, permission_required
 from heard.organisations import selectors, services
 from heard.organisations.enums import ROLE_DESCRIPTIONS, Role
 from heard.organisations.forms import AreaForm, MembershipForm, OrganisationCreateForm, OrganisationForm
@@ -27,7 +27,10 @@ def manage_home(request: HttpRequest) -> HttpResponse:
 @permission_required("organisations.manage_members", obj=selectors.organisation_for_manage)
 def organisation_members(request: HttpRequest, slug: str) -> HttpResponse:
     organisation: Organisation = request.permission_object
-    form = MembershipForm(request.POST if request.method == "POST" else None)
+    may_grant_administrator = request.user.has_perm("organisations.manage_administrators", organisation)
+    form = MembershipForm(
+        request.POST if request.method == "POST" else None, may_grant_administrator=may_grant_administrator
+    )
     if request.method == "POST" and form.is_valid():
         services.membership_grant(
             organisation=organisation, user=form.person, role=form.cleaned_data["role"], by=request.user
@@ -47,6 +50,7 @@ def organisation_members(request: HttpRequest, slug: str) -> HttpResponse:
             "page": page,
             "query": page_query(request),
             "form": form,
+            "may_grant_administrator": may_grant_administrator,
             "role_descriptions": [(Role(role).label, text) for role, text in ROLE_DESCRIPTIONS.items()],
         },
     )
@@ -57,8 +61,10 @@ def organisation_members(request: HttpRequest, slug: str) -> HttpResponse:
 def membership_remove(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
     organisation: Organisation = request.permission_object
     membership = get_object_or_404(
-        Membership.objects.select_related("organisation"), pk=membership_id, organisation=organisation
+        Membership.objects.select_related("organisation", "user"), pk=membership_id, organisation=organisation
     )
+    if membership.role == Role.ADMINISTRATOR:
+        check(request.user, "organisations.manage_administrators", organisation)
     try:
         services.membership_revoke(membership=membership, by=request.user)
     except ValidationError as error:
@@ -125,14 +131,18 @@ def areas_manage(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             area = services.area_create(
-                name=data["name"], kind=data["kind"], parent=data["parent"], code=data["code"], by=request.user
+                name=data["name"],
+                kind=data["kind"],
+                parent=data["parent"],
+                code=data["code"],
+                postcode_prefixes=data["postcode_prefixes"],
+                by=request.user,
             )
         except ValidationError as error:
             for field, errors in error.message_dict.items():
                 for message in errors:
                     form.add_error(field if field in form.fields else None, message)
         else:
-            services.postcode_prefixes_set(area=area, prefixes=data["postcode_prefixes"], by=request.user)
             messages.success(request, _("%(name)s has been added.") % {"name": area.name})
             return redirect("organisations:manage_areas")
     page = paginate(request, selectors.area_list())
