@@ -6,16 +6,16 @@ up (staff must), and are signed in by `client_for(persona)`.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from heard.accounts.models import User
 from heard.organisations.enums import Role, Sector
 from heard.organisations.models import Organisation
-from tests.factories import MembershipFactory, OrganisationFactory, UserFactory, add_totp
+from tests.factories import MembershipFactory, OrganisationFactory, UserFactory, add_totp, recently_signed_in_session
 
 STAFF_ROLES = [role.value for role in Role]
 
@@ -103,13 +103,7 @@ def client_for() -> Callable[[User | None], Client]:
     def make(user: User | None) -> Client:
         client = Client()
         if user is not None:
-            client.force_login(user)
-            session = client.session
-            session["account_authentication_methods"] = [
-                {"method": "password", "at": time.time(), "reauthenticated": True}
-            ]
-            session["account_authentication_methods_user"] = str(user.pk)
-            session.save()
+            client.cookies[settings.SESSION_COOKIE_NAME] = recently_signed_in_session(user)
         return client
 
     return make

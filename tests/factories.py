@@ -80,3 +80,19 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     organisation = factory.SubFactory(OrganisationFactory)
     role = Role.RESPONDER
+
+
+def recently_signed_in_session(user: User) -> str:
+    """A session key for `user`, signed in just now (so pages that ask a person to confirm who
+    they are before sensitive actions let them through)."""
+    import time
+
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session["account_authentication_methods"] = [{"method": "password", "at": time.time(), "reauthenticated": True}]
+    session["account_authentication_methods_user"] = str(user.pk)
+    session.save()
+    return session.session_key

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from heard.core.admin import ReadOnlyMixin
 from heard.organisations.models import Area, Membership, Organisation, PostcodePrefix
 
 
@@ -17,7 +18,7 @@ class AreaAdmin(admin.ModelAdmin):
     inlines = [PostcodePrefixInline]
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ReadOnlyMixin, admin.TabularInline):
     """Shown for reference only: roles are given and taken away on the Manage pages, where the
     permission rules, the last-administrator check and the activity log apply."""
 
@@ -25,15 +26,6 @@ class MembershipInline(admin.TabularInline):
     extra = 0
     fields = ["user", "role", "created_at", "granted_by"]
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
 
 
 @admin.register(Organisation)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from heard.organisations.roles import is_staff_person
 
 _SESSION_KEY = "heard_totp_ready"
+_NOTICE_KEY = "heard_totp_notice_shown"
 
 
 class StaffMustUseTwoFactorMiddleware:
@@ -22,10 +23,13 @@ class StaffMustUseTwoFactorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if self._must_set_up(request):
-            messages.info(
-                request,
-                _("Your account has a staff role, so it needs two-factor authentication. Set it up to carry on."),
-            )
+            if not request.session.get(_NOTICE_KEY):
+                # Said once: repeating it on every redirected page would pile up banners.
+                request.session[_NOTICE_KEY] = True
+                messages.info(
+                    request,
+                    _("Your account has a staff role, so it needs two-factor authentication. Set it up to carry on."),
+                )
             return redirect("mfa_activate_totp")
         return self.get_response(request)
 

@@ -4,14 +4,14 @@ test server, and axe-core checks each page for WCAG 2.x A and AA failures."""
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
-from django.test import Client
+
+from tests.factories import recently_signed_in_session
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -79,16 +79,14 @@ def page_for(browser: Any, live_server: Any) -> Iterator[Callable[..., Any]]:
         )
         contexts.append(context)
         if user is not None:
-            client = Client()
-            client.force_login(user)
-            session = client.session
-            session["account_authentication_methods"] = [
-                {"method": "password", "at": time.time(), "reauthenticated": True}
-            ]
-            session["account_authentication_methods_user"] = str(user.pk)
-            session.save()
             context.add_cookies(
-                [{"name": settings.SESSION_COOKIE_NAME, "value": session.session_key, "url": live_server.url}]
+                [
+                    {
+                        "name": settings.SESSION_COOKIE_NAME,
+                        "value": recently_signed_in_session(user),
+                        "url": live_server.url,
+                    }
+                ]
             )
         page = context.new_page()
         page.set_default_timeout(10_000)
