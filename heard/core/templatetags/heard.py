@@ -53,3 +53,31 @@ def render_widget(field: BoundField) -> SafeString:
 def status_tag(label: str, tone: str = "neutral") -> dict[str, str]:
     """A status tag: `tone` is one of neutral, success, warning, error, info."""
     return {"label": label, "tone": tone}
+
+
+class TableNode(template.Node):
+    def __init__(self, caption: template.base.FilterExpression, nodelist: template.NodeList) -> None:
+        self.caption = caption
+        self.nodelist = nodelist
+
+    def render(self, context: template.Context) -> str:
+        from django.template.loader import render_to_string
+
+        return render_to_string(
+            "components/table.html",
+            {"caption": self.caption.resolve(context), "body": self.nodelist.render(context)},
+        )
+
+
+@register.tag("table")
+def do_table(parser: template.base.Parser, token: template.base.Token) -> TableNode:
+    """Every data table: `{% table caption %}<thead>…</thead><tbody>…</tbody>{% endtable %}`.
+
+    The component adds the caption, the scrolling region (named by the caption, reachable by
+    keyboard) and the table's styling, so every table reads the same to a screen reader."""
+    bits = token.split_contents()
+    if len(bits) != 2:
+        raise template.TemplateSyntaxError("{% table %} takes one argument: the caption.")
+    nodelist = parser.parse(("endtable",))
+    parser.delete_first_token()
+    return TableNode(parser.compile_filter(bits[1]), nodelist)
