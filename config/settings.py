@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "heard.core",
     "heard.accounts",
     "heard.organisations",
+    "heard.directory",
     "heard.index",
     "heard.demo",
     "django.contrib.admin",

@@ -19,6 +19,7 @@ urlpatterns = [
     path("account/", include("heard.accounts.urls")),
     path("account/", include("allauth.urls")),
     path("", include("heard.organisations.urls")),
+    path("", include("heard.directory.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -8,6 +8,8 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import encrypt
 
 from heard.accounts.models import User
+from heard.directory.enums import ServiceCategory
+from heard.directory.models import Service
 from heard.organisations.enums import AreaKind, Role, Sector
 from heard.organisations.models import Area, Membership, Organisation, PostcodePrefix
 
@@ -71,6 +73,17 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"organisation-{n}")
     sector = Sector.PUBLIC
     description = "Provides services to the public."
+
+
+class ServiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Service
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"Service {n}")
+    slug = factory.Sequence(lambda n: f"service-{n}")
+    description = "Helps people."
+    category = ServiceCategory.HOUSING
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

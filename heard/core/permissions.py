@@ -52,10 +52,12 @@ def permission_required(permission: str, *, obj: ObjectGetter | None = None) -> 
     def decorator(view: ViewFunc) -> ViewFunc:
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                # No permission is ever given to anonymous visitors (open pages use @public), and
+                # sending them to sign in before loading anything tells them nothing about what exists.
+                return redirect_to_login(request.get_full_path())
             target = obj(request, *args, **kwargs) if obj is not None else None
             if not request.user.has_perm(permission, target):
-                if not request.user.is_authenticated:
-                    return redirect_to_login(request.get_full_path())
                 raise PermissionDenied
             request.permission_object = target  # type: ignore[attr-defined]
             return view(request, *args, **kwargs)

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from heard.accounts import demo as accounts_demo
 from heard.demo.people import DEMO_PASSWORD, PEOPLE
+from heard.directory import demo as directory_demo
 from heard.organisations import demo as organisations_demo
 from heard.organisations import services as organisation_services
 
@@ -50,4 +51,5 @@ def build() -> dict[str, Any]:
                 role=role,
                 by=people["admin"],
             )
+    directory_demo.seed(world)
     return world

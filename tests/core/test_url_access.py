@@ -9,6 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from heard.core.permissions import access_of
 from heard.organisations.models import Membership
+from tests.factories import ServiceFactory
 
 OWN_ACCOUNT = "permission:accounts.manage_own_account"
 
@@ -63,6 +64,7 @@ def test_staff_page_redirects_anonymous_visitor_to_sign_in(client_for, provider,
 
 @pytest.mark.parametrize(("name", "pattern"), _staff_patterns(), ids=[n for n, _ in _staff_patterns()])
 def test_staff_page_refuses_person_without_the_role(client_for, provider, manager, resident, name, pattern) -> None:
+    ServiceFactory(organisation=provider, slug=provider.slug)  # for pages about one service
     membership = Membership.objects.get(user=manager)
     url = _url(name, pattern, provider.slug, membership.pk)
     client = client_for(resident)
@@ -100,6 +102,16 @@ ALLOWED = {
     "organisations:manage_activity": ["manager", "org_admin", "site_admin"],
     "organisations:manage_organisations": ["site_admin"],
     "organisations:manage_areas": ["site_admin"],
+    "directory:manage_services": ["manager", "org_admin", "site_admin"],
+    "directory:manage_service_add": ["manager", "org_admin", "site_admin"],
+    "directory:manage_service_edit": ["manager", "org_admin", "site_admin"],
+    "directory:manage_import": ["site_admin"],
+}
+SITE_WIDE = {
+    "organisations:manage_home",
+    "organisations:manage_organisations",
+    "organisations:manage_areas",
+    "directory:manage_import",
 }
 PERSONAS = ["resident", "responder", "caseworker", "manager", "convener", "analyst", "org_admin", "site_admin"]
 
@@ -108,11 +120,8 @@ PERSONAS = ["resident", "responder", "caseworker", "manager", "convener", "analy
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_staff_page_access_matrix(request, client_for, provider, name, persona) -> None:
     user = request.getfixturevalue(persona)
-    kwargs = (
-        {"slug": provider.slug}
-        if name not in {"organisations:manage_home", "organisations:manage_organisations", "organisations:manage_areas"}
-        else {}
-    )
+    ServiceFactory(organisation=provider, slug=provider.slug)  # for pages about one service
+    kwargs = {} if name in SITE_WIDE else {"slug": provider.slug}
     response = client_for(user).get(reverse(name, kwargs=kwargs))
     expected = 200 if persona in ALLOWED[name] else 403
     assert response.status_code == expected

@@ -23,6 +23,11 @@ def test_demo_world_has_every_sector_every_role_and_a_borough_of_wards() -> None
     assert set(Organisation.objects.values_list("sector", flat=True)) == set(Sector.values)
     assert set(Membership.objects.values_list("role", flat=True)) == set(Role.values)
     assert Area.objects.get(slug="millbrook").children.count() == 6
+    from heard.directory.enums import ServiceCategory
+    from heard.directory.models import Service
+
+    assert Service.objects.count() >= 15
+    assert len(set(Service.objects.values_list("category", flat=True))) >= len(ServiceCategory) - 2
     assert User.objects.filter(memberships__isnull=True, email__endswith="@millbrook.example").count() >= 3
 
 

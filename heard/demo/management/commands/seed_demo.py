@@ -25,6 +25,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Loaded the demo world: {len(built['people'])} people, "
-                f"{len(built['organisations'])} organisations, {len(built['areas'])} areas."
+                f"{len(built['organisations'])} organisations, {len(built['areas'])} areas, "
+                f"{len(built['services'])} services."
             )
         )

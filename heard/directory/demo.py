@@ -1,0 +1,250 @@
+"""The demo borough's services, across sectors and categories."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from heard.directory import services
+from heard.directory.enums import ServiceCategory as C
+from heard.directory.models import Service
+
+# (organisation key, name, category, description, eligibility, phone, address, opening hours, area keys)
+SERVICES = (
+    (
+        "council",
+        "Housing repairs",
+        C.HOUSING,
+        "Report a repair in a council home: leaks, heating, damp and mould, broken doors and windows.",
+        "Council tenants and leaseholders",
+        "0300 555 0101",
+        "Millbrook Town Hall, Market Square, MB1 3AA",
+        "Phone line open 24 hours for emergencies",
+        ["borough"],
+    ),
+    (
+        "council",
+        "Housing advice and homelessness",
+        C.HOUSING,
+        "Help if you are homeless or might lose your home in the next eight weeks.",
+        "Anyone living in Millbrook",
+        "0300 555 0102",
+        "Millbrook Town Hall, Market Square, MB1 3AA",
+        "Monday to Friday, 9am to 5pm",
+        ["borough"],
+    ),
+    (
+        "council",
+        "Adult social care assessments",
+        C.SOCIAL_CARE,
+        "An assessment of the care and support you need to live at home, and support for carers.",
+        "Adults living in Millbrook, and their carers",
+        "0300 555 0110",
+        "",
+        "Monday to Friday, 9am to 5pm",
+        ["borough"],
+    ),
+    (
+        "council",
+        "Bin collections and recycling",
+        C.ENVIRONMENT,
+        "Weekly food waste, fortnightly recycling and general waste, and bulky item collections.",
+        "",
+        "0300 555 0120",
+        "",
+        "",
+        ["borough"],
+    ),
+    (
+        "council",
+        "Children's centres",
+        C.CHILDREN_AND_FAMILIES,
+        "Stay and play, baby clinics and parenting courses for families with children under five.",
+        "Families with children under five",
+        "0300 555 0130",
+        "Eastfield Children's Centre, Orchard Road, MB3 2BD",
+        "Monday to Friday, 9am to 4pm",
+        ["eastfield", "hillcrest"],
+    ),
+    (
+        "council",
+        "Council tax support",
+        C.INCOME,
+        "Help paying council tax if you are on a low income or claim benefits.",
+        "Millbrook residents on a low income",
+        "0300 555 0140",
+        "",
+        "",
+        ["borough"],
+    ),
+    (
+        "council",
+        "Adult learning courses",
+        C.EDUCATION,
+        "Free and low-cost courses in English, maths and digital skills, by day and in the evening.",
+        "Adults aged 19 or over living in Millbrook",
+        "0300 555 0150",
+        "Millbrook Library, Station Road, MB2 1AA",
+        "Term time",
+        ["borough"],
+    ),
+    (
+        "council",
+        "Anti-social behaviour team",
+        C.COMMUNITY_SAFETY,
+        "Report noise, harassment, drug dealing or vandalism; the team works with the police to stop it.",
+        "",
+        "0300 555 0160",
+        "",
+        "Monday to Friday, 9am to 5pm",
+        ["borough"],
+    ),
+    (
+        "health",
+        "Community nursing",
+        C.HEALTH,
+        "Nurses who visit people at home after a hospital stay or with a long-term condition.",
+        "Adults registered with a Millbrook GP who cannot travel to a clinic",
+        "0300 555 0200",
+        "",
+        "",
+        ["borough"],
+    ),
+    (
+        "health",
+        "Health visiting",
+        C.CHILDREN_AND_FAMILIES,
+        "Health visitors support families from pregnancy until a child starts school.",
+        "Families with children under five",
+        "0300 555 0210",
+        "",
+        "",
+        ["borough"],
+    ),
+    (
+        "brightwater",
+        "Responsive repairs for council homes",
+        C.HOUSING,
+        "The contractor that carries out repairs reported to the council, and books the appointments.",
+        "Council tenants",
+        "0300 555 0300",
+        "",
+        "Monday to Saturday, 8am to 8pm",
+        ["borough"],
+    ),
+    (
+        "buses",
+        "Route 12 and 14 bus services",
+        C.TRANSPORT,
+        "Buses linking Eastfield, the town centre and Millbrook General Hospital every 12 minutes.",
+        "",
+        "0300 555 0400",
+        "",
+        "5am to midnight",
+        ["borough"],
+    ),
+    (
+        "advice",
+        "Money and debt advice",
+        C.INCOME,
+        "Free, confidential advice on debts, budgeting and benefits, in person or by phone.",
+        "Anyone living or working in Millbrook",
+        "0300 555 0500",
+        "12 High Street, MB1 4CD",
+        "Monday, Wednesday and Friday, 10am to 4pm",
+        ["borough"],
+    ),
+    (
+        "advice",
+        "Employment rights advice",
+        C.EMPLOYMENT,
+        "Advice on pay, contracts, dismissal and discrimination at work.",
+        "Anyone living or working in Millbrook",
+        "0300 555 0501",
+        "12 High Street, MB1 4CD",
+        "",
+        ["borough"],
+    ),
+    (
+        "agewell",
+        "Befriending for older people",
+        C.SOCIAL_CARE,
+        "A volunteer who visits or phones every week, for people who feel lonely or cut off.",
+        "People aged 65 or over",
+        "0300 555 0600",
+        "",
+        "",
+        ["borough"],
+    ),
+    (
+        "agewell",
+        "Warm homes checks",
+        C.HOUSING,
+        "A visit to check heating, insulation and energy bills, with small repairs done on the spot.",
+        "People aged 60 or over, or with a long-term illness",
+        "0300 555 0601",
+        "",
+        "",
+        ["borough"],
+    ),
+    (
+        "tenants",
+        "Eastfield repairs surgery",
+        C.HOUSING,
+        "Bring your repair problems to the tenants' association; we chase them with the council.",
+        "Tenants on the Eastfield estate",
+        "",
+        "Eastfield Community Hall, MB3 1AB",
+        "First Tuesday of the month, 6pm",
+        ["eastfield"],
+    ),
+    (
+        "foodbank",
+        "Emergency food parcels",
+        C.INCOME,
+        "Three days of food, toiletries and a warm drink, with advice on what to do next.",
+        "Anyone in crisis; a referral helps but is not needed",
+        "0300 555 0700",
+        "St Anne's Church Hall, Church Lane, MB5 2EF",
+        "Tuesday and Friday, 11am to 2pm",
+        ["canal-side", "st-annes"],
+    ),
+)
+
+AGES = {
+    "Befriending for older people": (65, None),
+    "Warm homes checks": (60, None),
+    "Children's centres": (0, 5),
+    "Health visiting": (0, 5),
+}
+
+
+def seed(world: dict[str, Any]) -> None:
+    organisations, areas = world["organisations"], world["areas"]
+    by = world["people"]["admin"]
+    created = {}
+    for key, name, category, description, eligibility, phone, address, hours, area_keys in SERVICES:
+        existing = Service.objects.filter(name=name, organisation=organisations[key]).first()
+        if existing is not None:
+            created[name] = existing
+            continue
+        minimum_age, maximum_age = AGES.get(name, (None, None))
+        created[name] = services.service_create(
+            organisation=organisations[key],
+            areas=[areas[k] for k in area_keys],
+            by=by,
+            name=name,
+            description=description,
+            category=category,
+            eligibility=eligibility,
+            minimum_age=minimum_age,
+            maximum_age=maximum_age,
+            fees="Free",
+            phone=phone,
+            email="",
+            url="",
+            address=address,
+            opening_hours=hours,
+            status="active",
+            is_private=False,
+        )
+    world["services"] = created
