@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "heard.accounts",
     "heard.organisations",
     "heard.directory",
+    "heard.voice",
     "heard.index",
     "heard.demo",
     "django.contrib.admin",

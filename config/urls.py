@@ -20,6 +20,7 @@ urlpatterns = [
     path("account/", include("allauth.urls")),
     path("", include("heard.organisations.urls")),
     path("", include("heard.directory.urls")),
+    path("", include("heard.voice.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -12,6 +12,8 @@ from heard.directory.enums import ServiceCategory
 from heard.directory.models import Service
 from heard.organisations.enums import AreaKind, Role, Sector
 from heard.organisations.models import Area, Membership, Organisation, PostcodePrefix
+from heard.voice.enums import Listened, StoryStatus
+from heard.voice.models import Story
 
 TEST_PASSWORD = "correct-horse-battery-staple"
 # A fixed TOTP secret for staff personas, so tests can compute valid codes.
@@ -84,6 +86,19 @@ class ServiceFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"service-{n}")
     description = "Helps people."
     category = ServiceCategory.HOUSING
+
+
+class StoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Story
+
+    service = factory.SubFactory(ServiceFactory)
+    author = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"Story {n}")
+    text = "They fixed the boiler after two visits."
+    rating_overall = 4
+    listened = Listened.PARTLY
+    status = StoryStatus.PENDING
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

@@ -12,6 +12,7 @@ from heard.demo.people import DEMO_PASSWORD, PEOPLE
 from heard.directory import demo as directory_demo
 from heard.organisations import demo as organisations_demo
 from heard.organisations import services as organisation_services
+from heard.voice import demo as voice_demo
 
 
 @transaction.atomic
@@ -52,4 +53,5 @@ def build() -> dict[str, Any]:
                 by=people["admin"],
             )
     directory_demo.seed(world)
+    voice_demo.seed(world)
     return world

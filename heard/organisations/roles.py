@@ -23,21 +23,23 @@ def roles_by_organisation(user: Any) -> dict[int, frozenset[str]]:
         from heard.organisations.models import Membership
 
         found: dict[int, set[str]] = defaultdict(set)
-        operator_admin = False
+        operator_roles: set[str] = set()
         for organisation_id, role, is_operator in Membership.objects.filter(user=user).values_list(
             "organisation_id", "role", "organisation__is_operator"
         ):
             found[organisation_id].add(role)
-            operator_admin = operator_admin or (is_operator and role == Role.ADMINISTRATOR)
+            if is_operator:
+                operator_roles.add(role)
         cached = {org_id: frozenset(roles) for org_id, roles in found.items()}
         setattr(user, _CACHE_ATTRIBUTE, cached)
-        user._heard_site_admin = operator_admin
+        user._heard_site_admin = Role.ADMINISTRATOR in operator_roles
+        user._heard_operator_roles = frozenset(operator_roles)
     return cached
 
 
 def forget_roles(user: Any) -> None:
     """Drop the cached roles after they change (a service calls this)."""
-    for attribute in (_CACHE_ATTRIBUTE, "_heard_site_admin"):
+    for attribute in (_CACHE_ATTRIBUTE, "_heard_site_admin", "_heard_operator_roles"):
         if hasattr(user, attribute):
             delattr(user, attribute)
 
@@ -54,6 +56,12 @@ def is_site_admin(user: Any) -> bool:
         return True
     roles_by_organisation(user)
     return bool(getattr(user, "_heard_site_admin", False))
+
+
+def has_site_role(user: Any, *roles: str) -> bool:
+    """Holds one of `roles` in the organisation that runs the site (its conveners work site-wide)."""
+    roles_by_organisation(user)
+    return bool(getattr(user, "_heard_operator_roles", frozenset()).intersection(roles))
 
 
 def has_role(user: Any, organisation: Any, *roles: str) -> bool:

@@ -9,7 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from heard.core.permissions import access_of
 from heard.organisations.models import Membership
-from tests.factories import ServiceFactory
+from tests.factories import ServiceFactory, StoryFactory
 
 OWN_ACCOUNT = "permission:accounts.manage_own_account"
 
@@ -46,9 +46,11 @@ def test_there_are_staff_pages_to_check() -> None:
 
 
 def _url(name: str, pattern: URLPattern, provider_slug: str, membership_id: int) -> str:
-    kwargs = {}
-    for key in pattern.pattern.converters:
-        kwargs[key] = {"slug": provider_slug, "membership_id": membership_id}[key]
+    """The page's address, about objects that exist: the provider (and a service with the same
+    slug), one of its memberships, and a story (for `pk`)."""
+    story = StoryFactory(service=ServiceFactory(slug=f"{provider_slug}-story-service"))
+    ids = {"slug": provider_slug, "membership_id": membership_id, "pk": story.pk}
+    kwargs = {key: ids[key] for key in pattern.pattern.converters}
     return reverse(name, kwargs=kwargs)
 
 
@@ -106,8 +108,11 @@ ALLOWED = {
     "directory:manage_service_add": ["manager", "org_admin", "site_admin"],
     "directory:manage_service_edit": ["manager", "org_admin", "site_admin"],
     "directory:manage_import": ["site_admin"],
+    # Stories are checked by the conveners of the organisation running the site (test_stories.py).
+    "voice:moderation_queue": ["site_admin"],
 }
 SITE_WIDE = {
+    "voice:moderation_queue",
     "organisations:manage_home",
     "organisations:manage_organisations",
     "organisations:manage_areas",

@@ -1,0 +1,73 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class VoiceConfig(AppConfig):
+    name = "heard.voice"
+    label = "voice"
+    verbose_name = _("Voice: stories and responses")
+
+    def ready(self) -> None:
+        from django.db.models import Q
+
+        from heard.core import personal_data
+        from heard.core.personal_data import PersonalDataSource
+        from heard.voice.enums import StoryStatus
+        from heard.voice.models import Story
+
+        def stories_of(user: object) -> object:
+            return Story.objects.filter(Q(author=user) | Q(author_email__iexact=user.email))  # type: ignore[attr-defined]
+
+        personal_data.register(
+            PersonalDataSource(
+                name="stories",
+                model=Story,
+                rows_for=lambda user: stories_of(user).filter(status=StoryStatus.PUBLISHED),
+                fields=(
+                    "created_at",
+                    "service",
+                    "title",
+                    "text",
+                    "rating_overall",
+                    "listened",
+                    "status",
+                    "author_name",
+                    "author_email",
+                ),
+                # A published story is a public contribution: it stays, without a name or an
+                # email, as written by "Former member".
+                erase="anonymise",
+                anonymise_with={"author_name": "", "author_email": ""},
+            )
+        )
+        personal_data.register(
+            PersonalDataSource(
+                name="stories_not_published",
+                model=Story,
+                rows_for=lambda user: stories_of(user).exclude(status=StoryStatus.PUBLISHED),
+                fields=(
+                    "created_at",
+                    "service",
+                    "title",
+                    "text",
+                    "rating_overall",
+                    "listened",
+                    "status",
+                    "author_name",
+                    "author_email",
+                    "moderation_reason",
+                    "moderation_note",
+                ),
+                erase="delete",
+            )
+        )
+        personal_data.register(
+            PersonalDataSource(
+                name="stories_moderated",
+                model=Story,
+                rows_for=lambda user: Story.objects.filter(moderated_by=user),
+                fields=("moderated_at", "status", "moderation_reason"),
+                erase="keep",
+                reason="Moderation decisions stay as the record of what staff did.",
+            )
+        )

@@ -1,0 +1,74 @@
+"""Stories in the demo borough: told by residents, most published, some waiting to be checked.
+
+Deterministic: the same stories, ratings and dates on every run (a seeded random generator)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any
+
+from django.utils import timezone
+
+from heard.voice.enums import Listened, StoryStatus
+from heard.voice.models import Story
+
+GOOD = [
+    ("Sorted in one visit", "They came when they said they would and fixed it first time. Clear and kind throughout."),
+    (
+        "Listened and explained",
+        "The person I spoke to took time to understand my situation and told me what would happen next.",
+    ),
+    ("Better than I expected", "I was worried it would be a battle, but I was called back the same day."),
+]
+MIXED = [
+    ("Got there in the end", "It took three phone calls and a lot of waiting, but the problem is fixed now."),
+    ("Kind staff, slow system", "Everyone was friendly, but nobody could tell me how long it would take."),
+]
+POOR = [
+    ("Nobody called back", "I was promised a call within two days. Two weeks later I am still waiting."),
+    ("Passed from pillar to post", "Each person told me to ring a different number. Nobody took responsibility."),
+    ("Felt I was not believed", "I explained the damp three times and was told to open a window."),
+]
+
+
+def seed(world: dict[str, Any]) -> None:
+    if Story.objects.exists():
+        return
+    rng = random.Random(2014)  # noqa: S311 - demo data, not security
+    residents = [world["people"][key] for key in ("resident", "resident2", "resident3")]
+    now = timezone.now().replace(hour=10, minute=0, second=0, microsecond=0)
+    stories = []
+    for service in world["services"].values():
+        for n in range(rng.randint(4, 9)):
+            mood = rng.choices(["good", "mixed", "poor"], weights=[4, 3, 3])[0]
+            title, text = rng.choice({"good": GOOD, "mixed": MIXED, "poor": POOR}[mood])
+            overall = {"good": rng.choice([4, 5]), "mixed": 3, "poor": rng.choice([1, 2])}[mood]
+            listened = {"good": Listened.YES, "mixed": Listened.PARTLY, "poor": Listened.NO}[mood]
+            created = now - dt.timedelta(days=rng.randint(1, 330), hours=rng.randint(0, 8))
+            author = rng.choice(residents) if n % 3 else None
+            status = StoryStatus.PENDING if n == 0 and rng.random() < 0.4 else StoryStatus.PUBLISHED
+            stories.append(
+                Story(
+                    service=service,
+                    author=author,
+                    author_email="" if author else f"neighbour{len(stories)}@millbrook.example",
+                    author_name=author.display_name.split()[0] if author else "",
+                    title=title,
+                    text=text,
+                    rating_overall=overall,
+                    rating_access=max(1, min(5, overall + rng.choice([-1, 0, 1]))),
+                    rating_respect=max(1, min(5, overall + rng.choice([-1, 0, 1]))),
+                    rating_outcome=overall,
+                    listened=listened,
+                    status=status,
+                    published_at=created + dt.timedelta(days=1) if status == StoryStatus.PUBLISHED else None,
+                )
+            )
+    created_stories = Story.objects.bulk_create(stories)
+    # created_at is set on insert; spread it over the year like the published dates.
+    for story in created_stories:
+        if story.published_at:
+            story.created_at = story.published_at - dt.timedelta(days=1)
+    Story.objects.bulk_update([s for s in created_stories if s.published_at], ["created_at"])
+    world["stories"] = created_stories

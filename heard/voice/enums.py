@@ -1,0 +1,25 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Listened(models.TextChoices):
+    YES = "yes", _("Yes")
+    PARTLY = "partly", _("Partly")
+    NO = "no", _("No")
+
+
+class StoryStatus(models.TextChoices):
+    UNCONFIRMED = "unconfirmed", _("Waiting for the email link")
+    PENDING = "pending", _("Waiting to be checked")
+    PUBLISHED = "published", _("Published")
+    REJECTED = "rejected", _("Not published")
+
+
+class ModerationReason(models.TextChoices):
+    PERSONAL_DATA = "personal_data", _("It names or describes other people")
+    ABUSE = "abuse", _("It is abusive")
+    OFF_TOPIC = "off_topic", _("It is not about this service")
+    LEGAL = "legal", _("It could break the law")
+
+
+RATING_CHOICES = [(n, str(n)) for n in range(1, 6)]

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from heard.voice.enums import Listened, ModerationReason
+from heard.voice.models import MAX_STORY_LENGTH
+
+RATING_LABELS = [
+    ("1", _("1 – Very poor")),
+    ("2", _("2 – Poor")),
+    ("3", _("3 – Neither good nor poor")),
+    ("4", _("4 – Good")),
+    ("5", _("5 – Very good")),
+]
+
+
+def _rating(label: str, *, required: bool) -> forms.TypedChoiceField:
+    choices = RATING_LABELS if required else [("", _("Not answered")), *RATING_LABELS]
+    return forms.TypedChoiceField(
+        label=label,
+        choices=choices,
+        coerce=int,
+        empty_value=None,
+        required=required,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose a rating from 1 to 5.")},
+    )
+
+
+class StoryForm(forms.Form):
+    rating_overall = _rating(_("Overall, how was the service?"), required=True)
+    listened = forms.ChoiceField(
+        label=_("Did you feel listened to?"),
+        choices=Listened.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose yes, partly or no.")},
+    )
+    title = forms.CharField(
+        label=_("Sum it up in a few words"),
+        max_length=120,
+        help_text=_("For example: Quick repair, but I had to call four times"),
+        error_messages={"required": _("Sum up your story in a few words.")},
+    )
+    text = forms.CharField(
+        label=_("Tell us what happened"),
+        max_length=MAX_STORY_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_(
+            "What went well, what did not, and what would have made it better. Do not name staff or other people."
+        ),
+        error_messages={
+            "required": _("Tell us what happened."),
+            "max_length": _(
+                "Your story is too long: it can be up to %(limit_value)d characters (it has %(show_value)d)."
+            ),
+        },
+    )
+    rating_access = _rating(_("Getting help: how easy was it?"), required=False)
+    rating_respect = _rating(_("How were you treated?"), required=False)
+    rating_outcome = _rating(_("What came of it?"), required=False)
+
+    def __init__(self, *args: Any, signed_in: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not signed_in:
+            self.fields["author_email"] = forms.EmailField(
+                label=_("Your email address"),
+                help_text=_(
+                    "We send you a link to confirm the story is yours, and tell you when it is answered. "
+                    "We never show it."
+                ),
+                error_messages={"required": _("Enter your email address, like name@example.com.")},
+            )
+            self.fields["author_name"] = forms.CharField(
+                label=_("Name to show with your story"),
+                max_length=80,
+                required=False,
+                help_text=_("Leave it empty to appear as “Resident”."),
+            )
+
+
+class ModerationForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("publish", _("Publish")), ("reject", _("Do not publish"))],
+        widget=forms.RadioSelect,
+    )
+    published_text = forms.CharField(
+        label=_("Text to publish"),
+        widget=forms.Textarea(attrs={"rows": 10}),
+        required=False,
+        help_text=_(
+            "Take out anything that should not be public, such as other people's names. "
+            "The author is told that part was taken out, and why."
+        ),
+    )
+    reason = forms.ChoiceField(
+        label=_("Reason"),
+        choices=[("", _("None")), *ModerationReason.choices],
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_("Needed when you do not publish, or take part of the story out."),
+    )
+    note = forms.CharField(
+        label=_("Note to the author"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=1000
+    )

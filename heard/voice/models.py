@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from heard.directory.models import Service
+from heard.voice.enums import Listened, ModerationReason, StoryStatus
+
+MAX_STORY_LENGTH = 5000
+
+
+class Story(models.Model):
+    """A resident's account of how a service treated them, with ratings.
+
+    Someone without an account gives an email address and confirms the story by a link; every
+    story is checked before it is published, and may be published with parts taken out.
+    """
+
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="stories")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="stories"
+    )
+    # For a story told without an account: where to send the confirmation link and the outcome.
+    author_email = models.EmailField(_("email"), blank=True)
+    # The name shown with the story; empty shows "Resident".
+    author_name = models.CharField(_("name shown"), max_length=80, blank=True)
+    title = models.CharField(_("in a few words"), max_length=120)
+    text = models.TextField(_("what happened"), max_length=MAX_STORY_LENGTH)
+    rating_overall = models.PositiveSmallIntegerField(_("overall"))
+    rating_access = models.PositiveSmallIntegerField(_("getting help"), null=True, blank=True)
+    rating_respect = models.PositiveSmallIntegerField(_("how you were treated"), null=True, blank=True)
+    rating_outcome = models.PositiveSmallIntegerField(_("what came of it"), null=True, blank=True)
+    listened = models.CharField(_("did you feel listened to?"), max_length=10, choices=Listened)
+    status = models.CharField(_("status"), max_length=12, choices=StoryStatus, default=StoryStatus.PENDING)
+    # What the public reads: the text with any part taken out by a moderator.
+    published_text = models.TextField(_("published text"), blank=True)
+    moderation_reason = models.CharField(_("reason"), max_length=20, choices=ModerationReason, blank=True)
+    moderation_note = models.TextField(_("note to the author"), blank=True)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    moderated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("story")
+        verbose_name_plural = _("stories")
+        indexes = [models.Index(fields=["service", "status", "-published_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rating_overall__gte=1, rating_overall__lte=5), name="story_overall_1_to_5"
+            ),
+            *[
+                models.CheckConstraint(
+                    condition=models.Q(**{f"{name}__isnull": True})
+                    | models.Q(**{f"{name}__gte": 1, f"{name}__lte": 5}),
+                    name=f"story_{name}_1_to_5",
+                )
+                for name in ("rating_access", "rating_respect", "rating_outcome")
+            ],
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("voice:story", kwargs={"pk": self.pk})
+
+    @property
+    def shown_name(self) -> str:
+        if self.author_id and self.author and self.author.is_erased:
+            return str(_("Former member"))
+        return self.author_name or str(_("Resident"))
+
+    @property
+    def public_text(self) -> str:
+        return self.published_text or self.text

@@ -1,0 +1,149 @@
+"""Writes about stories: telling one, confirming it, and the moderation decision."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from heard.core.services import email_queue, log_action
+from heard.directory.models import Service
+from heard.voice.enums import StoryStatus
+from heard.voice.models import Story
+
+CONFIRM_SALT = "heard.voice.story-confirm"
+CONFIRM_MAX_AGE = dt.timedelta(days=7)
+
+
+def _author_email(story: Story) -> str:
+    if story.author_id and story.author and story.author.is_active:
+        return story.author.email
+    return story.author_email
+
+
+def confirmation_token(story: Story) -> str:
+    return signing.dumps(story.pk, salt=CONFIRM_SALT)
+
+
+@transaction.atomic
+def story_submit(
+    *,
+    service: Service,
+    by: Any,
+    title: str,
+    text: str,
+    rating_overall: int,
+    listened: str,
+    rating_access: int | None = None,
+    rating_respect: int | None = None,
+    rating_outcome: int | None = None,
+    author_email: str = "",
+    author_name: str = "",
+    site_url: str = "",
+) -> Story:
+    """Take a resident's story. With an account it waits to be checked; without one it first
+    waits for the author to follow the link we email them, so no one can write in another's name."""
+    signed_in = bool(getattr(by, "is_authenticated", False))
+    if not signed_in and not author_email:
+        raise ValidationError({"author_email": _("Enter your email address so we can check it is you.")})
+    story = Story(
+        service=service,
+        author=by if signed_in else None,
+        author_email="" if signed_in else author_email.strip().lower(),
+        author_name=(author_name.strip() or (by.display_name if signed_in else ""))[:80],
+        title=title.strip(),
+        text=text.strip(),
+        rating_overall=rating_overall,
+        rating_access=rating_access,
+        rating_respect=rating_respect,
+        rating_outcome=rating_outcome,
+        listened=listened,
+        status=StoryStatus.PENDING if signed_in else StoryStatus.UNCONFIRMED,
+    )
+    story.full_clean()
+    story.save()
+    log_action(action="story.submitted", by=by, target=story, organisation_id=service.organisation_id)
+    if not signed_in:
+        link = site_url + reverse("voice:confirm", kwargs={"token": confirmation_token(story)})
+        email_queue(
+            to=story.author_email,
+            subject=_("Confirm your story about %(service)s") % {"service": service.name},
+            text_body=render_to_string("voice/email/confirm.txt", {"story": story, "link": link}),
+            kind="story_confirm",
+        )
+    return story
+
+
+@transaction.atomic
+def story_confirm(*, token: str) -> Story:
+    """The author followed the emailed link: the story goes to be checked."""
+    try:
+        pk = signing.loads(token, salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE)
+    except signing.SignatureExpired as error:
+        raise ValidationError(_("This link has expired. Tell us your story again.")) from error
+    except signing.BadSignature as error:
+        raise ValidationError(_("This link is not right. Check you copied all of it.")) from error
+    story = Story.objects.select_for_update().filter(pk=pk).first()
+    if story is None:
+        raise ValidationError(_("We could not find this story."))
+    if story.status == StoryStatus.UNCONFIRMED:
+        story.status = StoryStatus.PENDING
+        story.save(update_fields=["status"])
+        log_action(action="story.confirmed", target=story, organisation_id=story.service.organisation_id)
+    return story
+
+
+@transaction.atomic
+def story_moderate(
+    *,
+    story: Story,
+    by: Any,
+    publish: bool,
+    reason: str = "",
+    note: str = "",
+    published_text: str = "",
+    site_url: str = "",
+) -> Story:
+    """Publish a story (perhaps with parts taken out) or decide not to, and tell the author why."""
+    if story.status != StoryStatus.PENDING:
+        raise ValidationError(_("This story has already been decided on."))
+    if not publish and not reason:
+        raise ValidationError({"reason": _("Choose why the story cannot be published.")})
+    text = published_text.strip()
+    if publish and text and text != story.text and not reason:
+        raise ValidationError({"reason": _("Choose why you took part of the story out.")})
+    now = timezone.now()
+    story.status = StoryStatus.PUBLISHED if publish else StoryStatus.REJECTED
+    story.published_text = text if publish and text != story.text else ""
+    story.moderation_reason = reason
+    story.moderation_note = note.strip()
+    story.moderated_by = by
+    story.moderated_at = now
+    story.published_at = now if publish else None
+    story.save()
+    log_action(
+        action="story.published" if publish else "story.rejected",
+        by=by,
+        target=story,
+        organisation_id=story.service.organisation_id,
+        data={"reason": reason, "redacted": bool(story.published_text)},
+    )
+    recipient = _author_email(story)
+    if recipient:
+        email_queue(
+            to=recipient,
+            subject=(_("Your story is published") if publish else _("We could not publish your story")),
+            text_body=render_to_string(
+                "voice/email/outcome.txt", {"story": story, "link": site_url + story.get_absolute_url()}
+            ),
+            kind="story_outcome",
+            user=story.author,
+        )
+    return story

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from heard.voice.views import manage, public
+
+app_name = "voice"
+
+urlpatterns = [
+    path("services/<slug:slug>/tell-us/", public.story_new, name="story_new"),
+    path("services/<slug:slug>/stories/", public.service_stories, name="service_stories"),
+    path("stories/<int:pk>/", public.story_detail, name="story"),
+    path("stories/confirm/<str:token>/", public.story_confirm, name="confirm"),
+    path("manage/stories/", manage.moderation_queue, name="moderation_queue"),
+    path("manage/stories/<int:pk>/", manage.moderate, name="moderate"),
+]

@@ -1,0 +1,51 @@
+"""The moderation queue: every story is checked before it is published."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from heard.core.pagination import page_query, paginate
+from heard.core.permissions import permission_required
+from heard.voice import selectors, services
+from heard.voice.forms import ModerationForm
+from heard.voice.models import Story
+
+
+@permission_required("voice.moderate")
+def moderation_queue(request: HttpRequest) -> HttpResponse:
+    page = paginate(request, selectors.moderation_queue())
+    return render(request, "voice/manage/queue.html", {"page": page, "query": page_query(request)})
+
+
+@permission_required("voice.moderate", obj=selectors.story_for_moderation)
+def moderate(request: HttpRequest, pk: int) -> HttpResponse:
+    story: Story = request.permission_object
+    form = ModerationForm(request.POST if request.method == "POST" else None, initial={"published_text": story.text})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.story_moderate(
+                story=story,
+                by=request.user,
+                publish=data["decision"] == "publish",
+                reason=data["reason"],
+                note=data["note"],
+                published_text=data["published_text"],
+                site_url=request.build_absolute_uri("/").rstrip("/"),
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, errors in error.message_dict.items():
+                    for message in errors:
+                        form.add_error(field if field in form.fields else None, message)
+            else:
+                for message in error.messages:
+                    form.add_error(None, message)
+        else:
+            messages.success(request, _("Done. The author has been told."))
+            return redirect("voice:moderation_queue")
+    return render(request, "voice/manage/moderate.html", {"story": story, "form": form})

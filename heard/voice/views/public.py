@@ -1,0 +1,96 @@
+"""Telling a story about a service, confirming it, and reading published stories."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+
+from heard.core.pagination import page_query, paginate
+from heard.core.permissions import public
+from heard.core.ratelimit import rate_limit_exceeded
+from heard.directory.selectors import service_detail
+from heard.voice import selectors, services
+from heard.voice.forms import StoryForm
+
+
+def _apply_errors(form: StoryForm, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            for message in errors:
+                form.add_error(field if field in form.fields else None, message)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+# Stories one address may send in an hour. Only stories that pass the form's checks count, and a
+# refused one stays on the page, so a person who makes mistakes loses nothing.
+STORIES_PER_HOUR = 5
+
+
+@public
+@sensitive_post_parameters("author_email", "author_name", "text")
+def story_new(request: HttpRequest, slug: str) -> HttpResponse:
+    service = service_detail(slug=slug)
+    signed_in = request.user.is_authenticated
+    form = StoryForm(request.POST if request.method == "POST" else None, signed_in=signed_in)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if rate_limit_exceeded(request, action="story_submit", limit=STORIES_PER_HOUR, period_seconds=3600):
+            form.add_error(
+                None,
+                _(
+                    "You have sent several stories in the last hour. Wait a while and send this one again; "
+                    "what you wrote is still here."
+                ),
+            )
+            return render(request, "voice/story_form.html", {"form": form, "service": service}, status=429)
+        try:
+            story = services.story_submit(
+                service=service,
+                by=request.user,
+                title=data["title"],
+                text=data["text"],
+                rating_overall=data["rating_overall"],
+                listened=data["listened"],
+                rating_access=data["rating_access"],
+                rating_respect=data["rating_respect"],
+                rating_outcome=data["rating_outcome"],
+                author_email=data.get("author_email", ""),
+                author_name=data.get("author_name", ""),
+                site_url=request.build_absolute_uri("/").rstrip("/"),
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            return render(request, "voice/story_submitted.html", {"story": story, "service": service})
+    return render(request, "voice/story_form.html", {"form": form, "service": service})
+
+
+@public
+def story_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        story = services.story_confirm(token=token)
+    except ValidationError as error:
+        return render(request, "voice/story_confirm_failed.html", {"problem": " ".join(error.messages)}, status=400)
+    messages.success(request, _("Thank you. Your story is confirmed, and we will check it soon."))
+    return redirect("voice:service_stories", slug=story.service.slug)
+
+
+@public
+def service_stories(request: HttpRequest, slug: str) -> HttpResponse:
+    service = service_detail(slug=slug)
+    page = paginate(request, selectors.published_stories(service=service))
+    return render(
+        request, "voice/service_stories.html", {"service": service, "page": page, "query": page_query(request)}
+    )
+
+
+@public
+def story_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    story = selectors.story_detail(pk=pk)
+    return render(request, "voice/story_detail.html", {"story": story})
