@@ -11,9 +11,9 @@ class VoiceConfig(AppConfig):
         from django.db.models import Q
 
         from heard.core import personal_data
-        from heard.core.personal_data import PersonalDataSource
+        from heard.core.personal_data import PersonalDataSource, for_user_field
         from heard.voice.enums import StoryStatus
-        from heard.voice.models import Story
+        from heard.voice.models import Response, Story, StoryFollow
 
         def stories_of(user: object) -> object:
             return Story.objects.filter(Q(author=user) | Q(author_email__iexact=user.email))  # type: ignore[attr-defined]
@@ -69,5 +69,24 @@ class VoiceConfig(AppConfig):
                 fields=("moderated_at", "status", "moderation_reason"),
                 erase="keep",
                 reason="Moderation decisions stay as the record of what staff did.",
+            )
+        )
+        personal_data.register(
+            PersonalDataSource(
+                name="responses_written",
+                model=Response,
+                rows_for=lambda user: Response.objects.filter(author=user).select_related("organisation"),
+                fields=("created_at", "organisation", "status", "text"),
+                erase="keep",
+                reason="A response is the organisation's public answer; it stays, written by a former member.",
+            )
+        )
+        personal_data.register(
+            PersonalDataSource(
+                name="stories_followed",
+                model=StoryFollow,
+                rows_for=for_user_field(StoryFollow),
+                fields=("story", "created_at"),
+                erase="delete",
             )
         )

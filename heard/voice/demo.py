@@ -10,8 +10,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from heard.voice.enums import Listened, StoryStatus
-from heard.voice.models import Story
+from heard.voice.enums import Listened, ResponseStatus, StoryStatus
+from heard.voice.models import Response, Story
 
 GOOD = [
     ("Sorted in one visit", "They came when they said they would and fixed it first time. Clear and kind throughout."),
@@ -72,3 +72,34 @@ def seed(world: dict[str, Any]) -> None:
             story.created_at = story.published_at - dt.timedelta(days=1)
     Story.objects.bulk_update([s for s in created_stories if s.published_at], ["created_at"])
     world["stories"] = created_stories
+
+    # Providers with a responder answer about half of their published stories, in every status.
+    responders = {
+        "Millbrook Borough Council": world["people"]["responder"],
+        "Brightwater Homes Ltd": world["people"]["repairs"],
+    }
+    answers = {
+        ResponseStatus.ACKNOWLEDGED: "Thank you for telling us. We have passed this to the team that runs the service.",
+        ResponseStatus.LOOKING_INTO_IT: "We are sorry to read this. A manager is looking into what happened and will "
+        "reply here within two weeks.",
+        ResponseStatus.CHANGE_PLANNED: "You are not the only one to tell us this. From January, every call will get a "
+        "reference number and a named person.",
+        ResponseStatus.CHANGE_MADE: "Thank you. Since your story, we have added evening appointments.",
+    }
+    statuses = list(ResponseStatus)
+    responses = []
+    for story in created_stories:
+        responder = responders.get(story.service.organisation.name)
+        if story.status != StoryStatus.PUBLISHED or responder is None or rng.random() < 0.45:
+            continue
+        status = statuses[len(responses) % len(statuses)]
+        responses.append(
+            Response(
+                story=story,
+                organisation=story.service.organisation,
+                author=responder,
+                text=answers[status],
+                status=status,
+            )
+        )
+    Response.objects.bulk_create(responses)

@@ -23,3 +23,18 @@ class ModerationReason(models.TextChoices):
 
 
 RATING_CHOICES = [(n, str(n)) for n in range(1, 6)]
+
+
+class ResponseStatus(models.TextChoices):
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    LOOKING_INTO_IT = "looking_into_it", _("Looking into it")
+    CHANGE_PLANNED = "change_planned", _("Change planned")
+    CHANGE_MADE = "change_made", _("Change made")
+
+
+RESPONSE_STATUS_TONE = {
+    ResponseStatus.ACKNOWLEDGED: "neutral",
+    ResponseStatus.LOOKING_INTO_IT: "info",
+    ResponseStatus.CHANGE_PLANNED: "warning",
+    ResponseStatus.CHANGE_MADE: "success",
+}

@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from heard.voice.enums import Listened, ModerationReason
+from heard.voice.enums import Listened, ModerationReason, ResponseStatus
 from heard.voice.models import MAX_STORY_LENGTH
 
 RATING_LABELS = [
@@ -105,4 +105,22 @@ class ModerationForm(forms.Form):
     )
     note = forms.CharField(
         label=_("Note to the author"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=1000
+    )
+
+
+class ResponseForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Where things stand"),
+        choices=ResponseStatus.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose where things stand.")},
+    )
+    text = forms.CharField(
+        label=_("Your answer"),
+        max_length=MAX_STORY_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_(
+            "Answer in plain words, in public. Say what you will do and by when. Do not share personal details."
+        ),
+        error_messages={"required": _("Write your answer.")},
     )

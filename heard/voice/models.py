@@ -6,7 +6,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from heard.directory.models import Service
-from heard.voice.enums import Listened, ModerationReason, StoryStatus
+from heard.organisations.models import Organisation
+from heard.voice.enums import RESPONSE_STATUS_TONE, Listened, ModerationReason, ResponseStatus, StoryStatus
 
 MAX_STORY_LENGTH = 5000
 
@@ -79,3 +80,42 @@ class Story(models.Model):
     @property
     def public_text(self) -> str:
         return self.published_text or self.text
+
+
+class Response(models.Model):
+    """A provider's public answer to a story, with where things stand."""
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="responses")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="responses")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="responses"
+    )
+    text = models.TextField(_("your answer"), max_length=MAX_STORY_LENGTH)
+    status = models.CharField(_("where things stand"), max_length=20, choices=ResponseStatus)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("response")
+        verbose_name_plural = _("responses")
+
+    def __str__(self) -> str:
+        return f"{self.organisation} on {self.story}"
+
+    @property
+    def status_tone(self) -> str:
+        return RESPONSE_STATUS_TONE[ResponseStatus(self.status)]
+
+
+class StoryFollow(models.Model):
+    """A resident who wants to hear when a story is answered."""
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="follows")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="story_follows")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["story", "user"], name="follow_a_story_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} follows {self.story_id}"

@@ -17,3 +17,19 @@ def is_site_convener(user: Any) -> bool:
 
 
 rules.add_perm("voice.moderate", is_site_convener | is_site_admin)
+
+
+@rules.predicate
+def responds_for_story(user: Any, story: Any) -> bool:
+    """A responder of the organisation that runs the story's service."""
+    return story is not None and roles.has_role(user, story.service.organisation, Role.RESPONDER)
+
+
+@rules.predicate
+def responds_for_organisation(user: Any, organisation: Any) -> bool:
+    return roles.has_role(user, organisation, Role.RESPONDER, Role.MANAGER)
+
+
+rules.add_perm("voice.respond", responds_for_story)
+rules.add_perm("voice.view_organisation_stories", responds_for_organisation | is_site_admin)
+rules.add_perm("voice.follow", rules.is_authenticated)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from heard.core.services import email_queue, log_action
 from heard.directory.models import Service
 from heard.voice.enums import StoryStatus
-from heard.voice.models import Story
+from heard.voice.models import Response, Story, StoryFollow
 
 CONFIRM_SALT = "heard.voice.story-confirm"
 CONFIRM_MAX_AGE = dt.timedelta(days=7)
@@ -147,3 +147,58 @@ def story_moderate(
             user=story.author,
         )
     return story
+
+
+def _notify_of_response(*, response: Response, site_url: str) -> None:
+    """Tell the story's author and its followers (not the responder) that it was answered."""
+    story = response.story
+    recipients: dict[str, Any] = {}
+    author_email = _author_email(story)
+    if author_email:
+        recipients[author_email.lower()] = story.author
+    for follow in StoryFollow.objects.filter(story=story).select_related("user"):
+        if follow.user.is_active and follow.user_id != response.author_id:
+            recipients.setdefault(follow.user.email.lower(), follow.user)
+    body_context = {"response": response, "story": story, "link": site_url + story.get_absolute_url()}
+    for address, user in recipients.items():
+        email_queue(
+            to=address,
+            subject=_("%(organisation)s answered “%(title)s”")
+            % {"organisation": response.organisation.name, "title": story.title},
+            text_body=render_to_string("voice/email/response.txt", {**body_context, "is_author": user == story.author}),
+            kind="story_response",
+            user=user,
+        )
+
+
+@transaction.atomic
+def response_create(*, story: Story, by: Any, text: str, status: str, site_url: str = "") -> Response:
+    """The provider answers a published story in public; the author and followers are told."""
+    if story.status != StoryStatus.PUBLISHED:
+        raise ValidationError(_("Only a published story can be answered."))
+    response = Response(
+        story=story, organisation=story.service.organisation, author=by, text=text.strip(), status=status
+    )
+    response.full_clean()
+    response.save()
+    log_action(
+        action="story.responded",
+        by=by,
+        target=response,
+        organisation_id=response.organisation_id,
+        data={"story_id": story.pk, "status": status},
+    )
+    _notify_of_response(response=response, site_url=site_url)
+    return response
+
+
+@transaction.atomic
+def story_follow(*, story: Story, by: Any) -> StoryFollow:
+    """Ask to be emailed when a story is answered."""
+    follow, _created = StoryFollow.objects.get_or_create(story=story, user=by)
+    return follow
+
+
+@transaction.atomic
+def story_unfollow(*, story: Story, by: Any) -> None:
+    StoryFollow.objects.filter(story=story, user=by).delete()

@@ -9,6 +9,9 @@ urlpatterns = [
     path("services/<slug:slug>/stories/", public.service_stories, name="service_stories"),
     path("stories/<int:pk>/", public.story_detail, name="story"),
     path("stories/confirm/<str:token>/", public.story_confirm, name="confirm"),
+    path("stories/<int:pk>/follow/", public.story_follow, name="follow"),
+    path("stories/<int:pk>/respond/", manage.respond, name="respond"),
+    path("manage/organisations/<slug:slug>/stories/", manage.organisation_stories, name="organisation_stories"),
     path("manage/stories/", manage.moderation_queue, name="moderation_queue"),
     path("manage/stories/<int:pk>/", manage.moderate, name="moderate"),
 ]

@@ -10,8 +10,10 @@ from django.utils.translation import gettext as _
 
 from heard.core.pagination import page_query, paginate
 from heard.core.permissions import permission_required
+from heard.organisations.models import Organisation
+from heard.organisations.selectors import organisation_for_manage
 from heard.voice import selectors, services
-from heard.voice.forms import ModerationForm
+from heard.voice.forms import ModerationForm, ResponseForm
 from heard.voice.models import Story
 
 
@@ -49,3 +51,36 @@ def moderate(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Done. The author has been told."))
             return redirect("voice:moderation_queue")
     return render(request, "voice/manage/moderate.html", {"story": story, "form": form})
+
+
+@permission_required("voice.respond", obj=selectors.published_story)
+def respond(request: HttpRequest, pk: int) -> HttpResponse:
+    story: Story = request.permission_object
+    form = ResponseForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.response_create(
+                story=story,
+                by=request.user,
+                text=form.cleaned_data["text"],
+                status=form.cleaned_data["status"],
+                site_url=request.build_absolute_uri("/").rstrip("/"),
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("Your answer is published. The author has been told."))
+            return redirect(story)
+    return render(request, "voice/manage/respond.html", {"story": story, "form": form})
+
+
+@permission_required("voice.view_organisation_stories", obj=organisation_for_manage)
+def organisation_stories(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation: Organisation = request.permission_object
+    page = paginate(request, selectors.organisation_stories(organisation=organisation))
+    return render(
+        request,
+        "voice/manage/organisation_stories.html",
+        {"organisation": organisation, "page": page, "query": page_query(request)},
+    )

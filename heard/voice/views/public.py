@@ -8,9 +8,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
 
 from heard.core.pagination import page_query, paginate
-from heard.core.permissions import public
+from heard.core.permissions import permission_required, public
 from heard.core.ratelimit import rate_limit_exceeded
 from heard.directory.selectors import service_detail
 from heard.voice import selectors, services
@@ -93,4 +94,25 @@ def service_stories(request: HttpRequest, slug: str) -> HttpResponse:
 @public
 def story_detail(request: HttpRequest, pk: int) -> HttpResponse:
     story = selectors.story_detail(pk=pk)
-    return render(request, "voice/story_detail.html", {"story": story})
+    return render(
+        request,
+        "voice/story_detail.html",
+        {
+            "story": story,
+            "following": selectors.is_following(story=story, user=request.user),
+            "can_respond": request.user.has_perm("voice.respond", story),
+        },
+    )
+
+
+@permission_required("voice.follow", obj=selectors.published_story)
+@require_POST
+def story_follow(request: HttpRequest, pk: int) -> HttpResponse:
+    story = request.permission_object
+    if request.POST.get("follow") == "no":
+        services.story_unfollow(story=story, by=request.user)
+        messages.success(request, _("You will no longer be emailed about this story."))
+    else:
+        services.story_follow(story=story, by=request.user)
+        messages.success(request, _("We will email you when this story is answered."))
+    return redirect(story)

@@ -1,0 +1,53 @@
+"""The Voice acceptance flow in a browser: a story told without an account is confirmed, checked,
+published and answered, and its author hears at each step."""
+
+from __future__ import annotations
+
+import re
+
+from django.core import mail
+
+from heard.voice.models import Story
+
+
+def test_story_from_telling_to_answer(page_for, demo_world) -> None:
+    service = demo_world["services"]["Housing repairs"]
+    people = demo_world["people"]
+
+    resident = page_for(None, bypass_csp=False)
+    resident.goto(service.get_absolute_url())
+    resident.get_by_role("link", name="Tell us how it went").click()
+    resident.get_by_label("2 – Poor", exact=True).first.check()
+    resident.get_by_label("No", exact=True).check()
+    resident.get_by_label("Sum it up in a few words").fill("Waited six weeks for a boiler")
+    resident.get_by_label("Tell us what happened").fill("No heating in December, and nobody called back.")
+    resident.get_by_label("Your email address").fill("kemi@example.org")
+    resident.get_by_role("button", name="Send your story").click()
+    assert resident.get_by_role("heading", name="What happens next").is_visible()
+    story = Story.objects.get(title="Waited six weeks for a boiler")
+    assert story.status == "unconfirmed"
+
+    link = re.search(r"https?://[^/]+(/stories/confirm/\S+/)", mail.outbox[-1].body).group(1)
+    resident.goto(link)
+    assert resident.get_by_text("Your story is confirmed").is_visible()
+
+    convener = page_for(people["convener"], bypass_csp=False)
+    convener.goto("/manage/stories/")
+    convener.get_by_role("link", name="Waited six weeks for a boiler").click()
+    convener.get_by_label("Publish", exact=True).check()
+    convener.get_by_role("button", name="Save decision").click()
+    assert convener.get_by_text("The author has been told").is_visible()
+    assert mail.outbox[-1].to == ["kemi@example.org"]
+    assert "now published" in mail.outbox[-1].body
+
+    responder = page_for(people["responder"], bypass_csp=False)
+    responder.goto(Story.objects.get(pk=story.pk).get_absolute_url())
+    responder.get_by_role("link", name="Answer this story").click()
+    responder.get_by_label("Looking into it").check()
+    responder.get_by_label("Your answer").fill("We are sorry. A manager will call you this week.")
+    responder.get_by_role("button", name="Publish your answer").click()
+    assert responder.get_by_text("A manager will call you this week.").is_visible()
+    assert mail.outbox[-1].to == ["kemi@example.org"]
+    assert "Where things stand: Looking into it" in mail.outbox[-1].body
+    for page in (resident, convener, responder):
+        assert page.csp_violations == []
