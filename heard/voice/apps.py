@@ -13,7 +13,7 @@ class VoiceConfig(AppConfig):
         from heard.core import personal_data
         from heard.core.personal_data import PersonalDataSource, for_user_field
         from heard.voice.enums import StoryStatus
-        from heard.voice.models import Response, Story, StoryFollow
+        from heard.voice.models import Change, Response, Story, StoryFollow, StoryReport
 
         def stories_of(user: object) -> object:
             return Story.objects.filter(Q(author=user) | Q(author_email__iexact=user.email))  # type: ignore[attr-defined]
@@ -79,6 +79,26 @@ class VoiceConfig(AppConfig):
                 fields=("created_at", "organisation", "status", "text"),
                 erase="keep",
                 reason="A response is the organisation's public answer; it stays, written by a former member.",
+            )
+        )
+        personal_data.register(
+            PersonalDataSource(
+                name="stories_reported",
+                model=StoryReport,
+                rows_for=for_user_field(StoryReport, "reporter"),
+                fields=("created_at", "story", "reason", "detail"),
+                erase="anonymise",
+                anonymise_with={"reporter": None, "detail": ""},
+            )
+        )
+        personal_data.register(
+            PersonalDataSource(
+                name="changes_recorded",
+                model=Change,
+                rows_for=for_user_field(Change, "created_by"),
+                fields=("created_at", "service", "title"),
+                erase="keep",
+                reason="A recorded change is the organisation's public record.",
             )
         )
         personal_data.register(

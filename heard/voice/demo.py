@@ -11,7 +11,7 @@ from typing import Any
 from django.utils import timezone
 
 from heard.voice.enums import Listened, ResponseStatus, StoryStatus
-from heard.voice.models import Response, Story
+from heard.voice.models import Change, Response, Story
 
 GOOD = [
     ("Sorted in one visit", "They came when they said they would and fixed it first time. Clear and kind throughout."),
@@ -103,3 +103,32 @@ def seed(world: dict[str, Any]) -> None:
             )
         )
     Response.objects.bulk_create(responses)
+
+    # "You said, we did": two changes, each linked to the stories that led to it.
+    today = timezone.localdate()
+    for service_name, title, description, days_ago in [
+        (
+            "Housing repairs",
+            "Every repair call now gets a reference number and a named person",
+            "You told us you had to explain your repair again on every call. Now each call gets a reference, "
+            "and one person follows it through.",
+            40,
+        ),
+        (
+            "Responsive repairs for council homes",
+            "Evening and Saturday appointments",
+            "You told us you could not take a day off work to wait in. Appointments now run until 8pm and on "
+            "Saturdays.",
+            12,
+        ),
+    ]:
+        service = world["services"][service_name]
+        linked = [s for s in created_stories if s.service_id == service.pk and s.status == StoryStatus.PUBLISHED]
+        change = Change.objects.create(
+            service=service,
+            title=title,
+            description=description,
+            changed_on=today - dt.timedelta(days=days_ago),
+            created_by=responders.get(service.organisation.name),
+        )
+        change.stories.set(linked[:3])

@@ -38,3 +38,10 @@ RESPONSE_STATUS_TONE = {
     ResponseStatus.CHANGE_PLANNED: "warning",
     ResponseStatus.CHANGE_MADE: "success",
 }
+
+
+class ReportReason(models.TextChoices):
+    PERSONAL_DATA = "personal_data", _("It names or describes someone")
+    ABUSE = "abuse", _("It is abusive or hateful")
+    FALSE = "false", _("It is not true or is misleading")
+    OTHER = "other", _("Something else")

@@ -5,8 +5,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from heard.voice.enums import Listened, ModerationReason, ResponseStatus
-from heard.voice.models import MAX_STORY_LENGTH
+from heard.voice.enums import Listened, ModerationReason, ReportReason, ResponseStatus, StoryStatus
+from heard.voice.models import MAX_STORY_LENGTH, Story
 
 RATING_LABELS = [
     ("1", _("1 – Very poor")),
@@ -123,4 +123,63 @@ class ResponseForm(forms.Form):
             "Answer in plain words, in public. Say what you will do and by when. Do not share personal details."
         ),
         error_messages={"required": _("Write your answer.")},
+    )
+
+
+class ChangeForm(forms.Form):
+    title = forms.CharField(
+        label=_("What changed"), max_length=200, help_text=_("In a sentence, like: Repairs can now be booked online")
+    )
+    description = forms.CharField(
+        label=_("More about it"), widget=forms.Textarea(attrs={"rows": 5}), required=False, max_length=MAX_STORY_LENGTH
+    )
+    changed_on = forms.DateField(
+        label=_("When it changed"),
+        help_text=_("For example, 27/11/2026"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    stories = forms.ModelMultipleChoiceField(
+        label=_("Stories that led to it"),
+        queryset=Story.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Their authors are told. The 50 latest published stories are listed."),
+    )
+
+    def __init__(self, *args: Any, service: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        latest = Story.objects.filter(service=service, status=StoryStatus.PUBLISHED).order_by("-published_at", "-pk")
+        self.fields["stories"].queryset = Story.objects.filter(pk__in=latest.values("pk")[:50]).order_by(
+            "-published_at", "-pk"
+        )
+        self.fields["stories"].label_from_instance = lambda story: f"{story.title} ({story.published_at:%d %b %Y})"
+
+
+class ReportForm(forms.Form):
+    reason = forms.ChoiceField(
+        label=_("What is wrong with this story?"),
+        choices=ReportReason.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose what is wrong.")},
+    )
+    detail = forms.CharField(
+        label=_("Tell us more"), widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=1000
+    )
+
+
+class TakeDownForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("keep", _("Keep it published")), ("take_down", _("Take it down"))],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.ChoiceField(
+        label=_("Reason"),
+        choices=[("", _("None")), *ModerationReason.choices],
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_("Needed when you take it down."),
+    )
+    note = forms.CharField(
+        label=_("Note to the author"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=1000
     )

@@ -7,7 +7,14 @@ from django.utils.translation import gettext_lazy as _
 
 from heard.directory.models import Service
 from heard.organisations.models import Organisation
-from heard.voice.enums import RESPONSE_STATUS_TONE, Listened, ModerationReason, ResponseStatus, StoryStatus
+from heard.voice.enums import (
+    RESPONSE_STATUS_TONE,
+    Listened,
+    ModerationReason,
+    ReportReason,
+    ResponseStatus,
+    StoryStatus,
+)
 
 MAX_STORY_LENGTH = 5000
 
@@ -119,3 +126,46 @@ class StoryFollow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} follows {self.story_id}"
+
+
+class Change(models.Model):
+    """ "You said, we did": something a provider changed, and the stories that led to it."""
+
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="changes")
+    title = models.CharField(_("what changed"), max_length=200)
+    description = models.TextField(_("more about it"), blank=True, max_length=MAX_STORY_LENGTH)
+    changed_on = models.DateField(_("when it changed"))
+    stories = models.ManyToManyField(
+        Story, verbose_name=_("stories that led to it"), blank=True, related_name="changes"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-changed_on", "-pk"]
+        verbose_name = _("change")
+        verbose_name_plural = _("changes")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class StoryReport(models.Model):
+    """A reader's report that a published story should not be there."""
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="reports")
+    reason = models.CharField(_("what is wrong"), max_length=20, choices=ReportReason)
+    detail = models.TextField(_("tell us more"), blank=True, max_length=1000)
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Report on story {self.story_id}: {self.reason}"

@@ -33,3 +33,12 @@ def responds_for_organisation(user: Any, organisation: Any) -> bool:
 rules.add_perm("voice.respond", responds_for_story)
 rules.add_perm("voice.view_organisation_stories", responds_for_organisation | is_site_admin)
 rules.add_perm("voice.follow", rules.is_authenticated)
+
+
+@rules.predicate
+def speaks_for_service(user: Any, service: Any) -> bool:
+    """A responder or manager of the organisation that runs the service."""
+    return service is not None and roles.has_role(user, service.organisation, Role.RESPONDER, Role.MANAGER)
+
+
+rules.add_perm("voice.record_change", speaks_for_service)

@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+import datetime as dt
+import statistics
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Avg, Count, Min, Prefetch, Q, QuerySet
+from django.db.models.functions import TruncMonth
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
-from heard.voice.enums import StoryStatus
-from heard.voice.models import Response, Story, StoryFollow
+from heard.voice.enums import Listened, StoryStatus
+from heard.voice.models import Change, Response, Story, StoryFollow, StoryReport
 
 
 def published_stories(*, service: Any) -> QuerySet[Story]:
@@ -57,3 +62,82 @@ def moderation_queue() -> QuerySet[Story]:
 
 def story_for_moderation(request: Any, pk: int, **_: Any) -> Story:
     return get_object_or_404(Story.objects.select_related("service__organisation", "author"), pk=pk)
+
+
+def reported_stories() -> QuerySet[Story]:
+    """Published stories with reports not yet looked at, most reported first."""
+    return (
+        Story.objects.filter(status=StoryStatus.PUBLISHED, reports__resolved_at__isnull=True)
+        .select_related("service")
+        .annotate(open_reports=Count("reports"))
+        .order_by("-open_reports", "pk")
+    )
+
+
+def open_reports(*, story: Story) -> QuerySet[StoryReport]:
+    return StoryReport.objects.filter(story=story, resolved_at__isnull=True)
+
+
+def latest_changes(*, service: Any, limit: int = 5) -> list[Change]:
+    return list(
+        Change.objects.filter(service=service)
+        .annotate(story_count=Count("stories"))
+        .order_by("-changed_on", "-pk")[:limit]
+    )
+
+
+# The median time to a first answer is taken over this many of the latest answered stories, so
+# the page does a bounded amount of work whatever the service's history.
+MEDIAN_SAMPLE = 1000
+
+
+@dataclass(frozen=True)
+class ServiceFigures:
+    stories: int
+    average: float | None
+    distribution: list[tuple[int, int]]  # (rating, count), 5 down to 1
+    listened: list[tuple[str, int, float]]  # (label, count, share)
+    answered_share: float | None
+    median_days_to_answer: float | None
+    months: list[tuple[dt.date, int, float]]  # (month, stories, average)
+
+
+def service_figures(*, service: Any) -> ServiceFigures:
+    """What people say about a service, in numbers, in a fixed number of queries."""
+    published = Story.objects.filter(service=service, status=StoryStatus.PUBLISHED)
+    totals = published.aggregate(
+        stories=Count("pk"),
+        average=Avg("rating_overall"),
+        answered=Count("pk", filter=Q(responses__isnull=False), distinct=True),
+        **{f"r{n}": Count("pk", filter=Q(rating_overall=n)) for n in range(1, 6)},
+        **{f"l_{value}": Count("pk", filter=Q(listened=value)) for value in Listened.values},
+    )
+    count = totals["stories"]
+    first_answers = list(
+        published.annotate(first=Min("responses__created_at"))
+        .filter(first__isnull=False)
+        .order_by("-published_at")
+        .values_list("published_at", "first")[:MEDIAN_SAMPLE]
+    )
+    waits = [max(0.0, (first - published_at).total_seconds() / 86400) for published_at, first in first_answers]
+    since = (timezone.localdate().replace(day=1) - dt.timedelta(days=335)).replace(day=1)
+    months = [
+        (row["month"].date() if isinstance(row["month"], dt.datetime) else row["month"], row["n"], row["avg"])
+        for row in published.filter(published_at__date__gte=since)
+        .annotate(month=TruncMonth("published_at"))
+        .values("month")
+        .annotate(n=Count("pk"), avg=Avg("rating_overall"))
+        .order_by("month")
+    ]
+    return ServiceFigures(
+        stories=count,
+        average=totals["average"],
+        distribution=[(n, totals[f"r{n}"]) for n in range(5, 0, -1)],
+        listened=[
+            (str(label), totals[f"l_{value}"], totals[f"l_{value}"] / count if count else 0.0)
+            for value, label in Listened.choices
+        ],
+        answered_share=totals["answered"] / count if count else None,
+        median_days_to_answer=statistics.median(waits) if waits else None,
+        months=months,
+    )

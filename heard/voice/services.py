@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from heard.core.services import email_queue, log_action
 from heard.directory.models import Service
 from heard.voice.enums import StoryStatus
-from heard.voice.models import Response, Story, StoryFollow
+from heard.voice.models import Change, Response, Story, StoryFollow, StoryReport
 
 CONFIRM_SALT = "heard.voice.story-confirm"
 CONFIRM_MAX_AGE = dt.timedelta(days=7)
@@ -202,3 +202,104 @@ def story_follow(*, story: Story, by: Any) -> StoryFollow:
 @transaction.atomic
 def story_unfollow(*, story: Story, by: Any) -> None:
     StoryFollow.objects.filter(story=story, user=by).delete()
+
+
+@transaction.atomic
+def change_record(
+    *,
+    service: Service,
+    by: Any,
+    title: str,
+    changed_on: dt.date,
+    description: str = "",
+    stories: list[Story] | None = None,
+    site_url: str = "",
+) -> Change:
+    """ "You said, we did": record what a provider changed, linked to the stories behind it, and
+    tell those stories' authors."""
+    stories = stories or []
+    foreign = [story for story in stories if story.service_id != service.pk or story.status != StoryStatus.PUBLISHED]
+    if foreign:
+        raise ValidationError({"stories": _("Link only published stories about this service.")})
+    change = Change(
+        service=service, title=title.strip(), description=description.strip(), changed_on=changed_on, created_by=by
+    )
+    change.full_clean()
+    change.save()
+    change.stories.set(stories)
+    log_action(
+        action="change.recorded",
+        by=by,
+        target=change,
+        organisation_id=service.organisation_id,
+        data={"stories": [story.pk for story in stories]},
+    )
+    for story in stories:
+        recipient = _author_email(story)
+        if recipient:
+            email_queue(
+                to=recipient,
+                subject=_("Your story helped change %(service)s") % {"service": service.name},
+                text_body=render_to_string(
+                    "voice/email/change.txt",
+                    {
+                        "change": change,
+                        "story": story,
+                        "link": site_url + reverse("voice:service_stories", kwargs={"slug": service.slug}),
+                    },
+                ),
+                kind="story_change",
+                user=story.author,
+            )
+    return change
+
+
+@transaction.atomic
+def story_report(*, story: Story, by: Any, reason: str, detail: str = "") -> StoryReport:
+    """A reader flags a published story for the moderators to look at again."""
+    report = StoryReport(
+        story=story,
+        reason=reason,
+        detail=detail.strip(),
+        reporter=by if getattr(by, "is_authenticated", False) else None,
+    )
+    report.full_clean()
+    report.save()
+    log_action(action="story.reported", by=by, target=story, data={"reason": reason})
+    return report
+
+
+@transaction.atomic
+def story_reports_resolve(
+    *, story: Story, by: Any, take_down: bool, reason: str = "", note: str = "", site_url: str = ""
+) -> Story:
+    """Look again at a reported story: keep it, or take it down and tell the author why."""
+    if take_down:
+        if not reason:
+            raise ValidationError({"reason": _("Choose why the story is taken down.")})
+        story.status = StoryStatus.REJECTED
+        story.moderation_reason = reason
+        story.moderation_note = note.strip()
+        story.moderated_by = by
+        story.moderated_at = timezone.now()
+        story.save(update_fields=["status", "moderation_reason", "moderation_note", "moderated_by", "moderated_at"])
+        recipient = _author_email(story)
+        if recipient:
+            email_queue(
+                to=recipient,
+                subject=_("We have taken your story down"),
+                text_body=render_to_string(
+                    "voice/email/outcome.txt", {"story": story, "taken_down": True, "link": site_url}
+                ),
+                kind="story_taken_down",
+                user=story.author,
+            )
+    StoryReport.objects.filter(story=story, resolved_at__isnull=True).update(resolved_at=timezone.now())
+    log_action(
+        action="story.taken_down" if take_down else "story.reports_dismissed",
+        by=by,
+        target=story,
+        organisation_id=story.service.organisation_id,
+        data={"reason": reason},
+    )
+    return story

@@ -195,7 +195,8 @@ def test_only_published_stories_are_shown(client, service) -> None:
 @pytest.mark.parametrize("count", [1, 3])
 def test_story_list_runs_a_fixed_number_of_queries(client, service, django_assert_num_queries, count) -> None:
     StoryFactory.create_batch(count, service=service, status=StoryStatus.PUBLISHED, published_at="2026-11-01T10:00Z")
-    with django_assert_num_queries(4):  # service, its areas, count, page with authors
+    # service, its areas, count, page with authors; figures: totals, first answers, months; changes
+    with django_assert_num_queries(8):
         response = client.get(reverse("voice:service_stories", kwargs={"slug": service.slug}))
     assert len(response.context["page"].object_list) == count
 
@@ -207,7 +208,7 @@ def test_moderation_queue_runs_a_fixed_number_of_queries(
     StoryFactory.create_batch(count)
     client = client_for(site_convener)
     client.get("/")
-    with django_assert_num_queries(5):  # session, user, roles, count, page with services
+    with django_assert_num_queries(6):  # session, user, roles, count, page with services, reported stories
         response = client.get(reverse("voice:moderation_queue"))
     assert len(response.context["page"].object_list) == count
 

@@ -10,22 +10,56 @@ from django.utils.translation import gettext as _
 
 from heard.core.pagination import page_query, paginate
 from heard.core.permissions import permission_required
+from heard.directory.selectors import service_for_manage
 from heard.organisations.models import Organisation
 from heard.organisations.selectors import organisation_for_manage
 from heard.voice import selectors, services
-from heard.voice.forms import ModerationForm, ResponseForm
+from heard.voice.enums import StoryStatus
+from heard.voice.forms import ChangeForm, ModerationForm, ResponseForm, TakeDownForm
 from heard.voice.models import Story
 
 
 @permission_required("voice.moderate")
 def moderation_queue(request: HttpRequest) -> HttpResponse:
     page = paginate(request, selectors.moderation_queue())
-    return render(request, "voice/manage/queue.html", {"page": page, "query": page_query(request)})
+    reported = selectors.reported_stories()[:20]
+    return render(
+        request, "voice/manage/queue.html", {"page": page, "query": page_query(request), "reported": reported}
+    )
+
+
+def _take_down(request: HttpRequest, story: Story) -> HttpResponse:
+    """A published story that readers reported: keep it, or take it down."""
+    form = TakeDownForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.story_reports_resolve(
+                story=story,
+                by=request.user,
+                take_down=form.cleaned_data["decision"] == "take_down",
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+                site_url=request.build_absolute_uri("/").rstrip("/"),
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                for message in errors:
+                    form.add_error(field if field in form.fields else None, message)
+        else:
+            messages.success(request, _("Done."))
+            return redirect("voice:moderation_queue")
+    return render(
+        request,
+        "voice/manage/moderate.html",
+        {"story": story, "form": form, "reports": selectors.open_reports(story=story)},
+    )
 
 
 @permission_required("voice.moderate", obj=selectors.story_for_moderation)
 def moderate(request: HttpRequest, pk: int) -> HttpResponse:
     story: Story = request.permission_object
+    if story.status == StoryStatus.PUBLISHED:
+        return _take_down(request, story)
     form = ModerationForm(request.POST if request.method == "POST" else None, initial={"published_text": story.text})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -84,3 +118,29 @@ def organisation_stories(request: HttpRequest, slug: str) -> HttpResponse:
         "voice/manage/organisation_stories.html",
         {"organisation": organisation, "page": page, "query": page_query(request)},
     )
+
+
+@permission_required("voice.record_change", obj=service_for_manage)
+def change_new(request: HttpRequest, slug: str) -> HttpResponse:
+    service = request.permission_object
+    form = ChangeForm(request.POST if request.method == "POST" else None, service=service)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.change_record(
+                service=service,
+                by=request.user,
+                title=data["title"],
+                description=data["description"],
+                changed_on=data["changed_on"],
+                stories=list(data["stories"]),
+                site_url=request.build_absolute_uri("/").rstrip("/"),
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                for message in errors:
+                    form.add_error(field if field in form.fields else None, message)
+        else:
+            messages.success(request, _("The change is recorded, and the authors of the stories have been told."))
+            return redirect("voice:service_stories", slug=service.slug)
+    return render(request, "voice/manage/change_form.html", {"service": service, "form": form})

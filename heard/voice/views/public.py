@@ -15,7 +15,7 @@ from heard.core.permissions import permission_required, public
 from heard.core.ratelimit import rate_limit_exceeded
 from heard.directory.selectors import service_detail
 from heard.voice import selectors, services
-from heard.voice.forms import StoryForm
+from heard.voice.forms import ReportForm, StoryForm
 
 
 def _apply_errors(form: StoryForm, error: ValidationError) -> None:
@@ -86,9 +86,40 @@ def story_confirm(request: HttpRequest, token: str) -> HttpResponse:
 def service_stories(request: HttpRequest, slug: str) -> HttpResponse:
     service = service_detail(slug=slug)
     page = paginate(request, selectors.published_stories(service=service))
+    figures = selectors.service_figures(service=service)
     return render(
-        request, "voice/service_stories.html", {"service": service, "page": page, "query": page_query(request)}
+        request,
+        "voice/service_stories.html",
+        {
+            "service": service,
+            "page": page,
+            "query": page_query(request),
+            "figures": figures,
+            "distribution_max": max((count for _, count in figures.distribution), default=0),
+            "distribution_rows": [(_("%(n)s out of 5") % {"n": n}, count) for n, count in figures.distribution],
+            "changes": selectors.latest_changes(service=service),
+            "can_record_change": request.user.has_perm("voice.record_change", service),
+        },
     )
+
+
+REPORTS_PER_HOUR = 10
+
+
+@public
+def story_report(request: HttpRequest, pk: int) -> HttpResponse:
+    story = selectors.published_story(request, pk)
+    form = ReportForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        if rate_limit_exceeded(request, action="story_report", limit=REPORTS_PER_HOUR, period_seconds=3600):
+            form.add_error(None, _("You have sent several reports in the last hour. Try again later."))
+            return render(request, "voice/story_report.html", {"story": story, "form": form}, status=429)
+        services.story_report(
+            story=story, by=request.user, reason=form.cleaned_data["reason"], detail=form.cleaned_data["detail"]
+        )
+        messages.success(request, _("Thank you. We will look at this story again."))
+        return redirect(story)
+    return render(request, "voice/story_report.html", {"story": story, "form": form})
 
 
 @public
