@@ -103,6 +103,10 @@ def seed(world: dict[str, Any]) -> None:
             )
         )
     Response.objects.bulk_create(responses)
+    # Answers came a few days after each story was published.
+    for response in responses:
+        response.created_at = response.story.published_at + dt.timedelta(days=rng.randint(1, 12), hours=3)
+    Response.objects.bulk_update(responses, ["created_at"])
 
     # "You said, we did": two changes, each linked to the stories that led to it.
     today = timezone.localdate()
