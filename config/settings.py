@@ -351,6 +351,8 @@ DEFAULT_EXCEPTION_REPORTER_FILTER = "heard.core.debug.PersonalDataExceptionRepor
 
 # --- Heard ----------------------------------------------------------------------------------------
 HEARD_SITE_NAME = env("HEARD_SITE_NAME", "Heard")
+# The site's address, for links in emails sent from background work (no request to read it from).
+HEARD_SITE_URL = env("HEARD_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 HEARD_PAGE_SIZE = env_int("HEARD_PAGE_SIZE", 20)
 # Roles that make a person "staff": they must use two-factor authentication.
 HEARD_MFA_REQUIRED_FOR_STAFF = env_bool("HEARD_MFA_REQUIRED_FOR_STAFF", True)

@@ -13,7 +13,15 @@ class VoiceConfig(AppConfig):
         from heard.core import personal_data
         from heard.core.personal_data import PersonalDataSource, for_user_field
         from heard.voice.enums import StoryStatus
-        from heard.voice.models import Change, Response, Story, StoryFollow, StoryReport
+        from heard.voice.models import (
+            Change,
+            NotificationSettings,
+            Response,
+            Story,
+            StoryFollow,
+            StoryReport,
+            Subscription,
+        )
 
         def stories_of(user: object) -> object:
             return Story.objects.filter(Q(author=user) | Q(author_email__iexact=user.email))  # type: ignore[attr-defined]
@@ -99,6 +107,24 @@ class VoiceConfig(AppConfig):
                 fields=("created_at", "service", "title"),
                 erase="keep",
                 reason="A recorded change is the organisation's public record.",
+            )
+        )
+        personal_data.register(
+            PersonalDataSource(
+                name="story_subscriptions",
+                model=Subscription,
+                rows_for=for_user_field(Subscription),
+                fields=("service", "area", "frequency", "created_at"),
+                erase="delete",
+            )
+        )
+        personal_data.register(
+            PersonalDataSource(
+                name="notification_settings",
+                model=NotificationSettings,
+                rows_for=for_user_field(NotificationSettings),
+                fields=("my_story_answered", "followed_story_answered"),
+                erase="delete",
             )
         )
         personal_data.register(

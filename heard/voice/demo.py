@@ -10,8 +10,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from heard.voice.enums import Listened, ResponseStatus, StoryStatus
-from heard.voice.models import Change, Response, Story
+from heard.voice.enums import Frequency, Listened, ResponseStatus, StoryStatus
+from heard.voice.models import Change, Response, Story, Subscription
 
 GOOD = [
     ("Sorted in one visit", "They came when they said they would and fixed it first time. Clear and kind throughout."),
@@ -136,3 +136,16 @@ def seed(world: dict[str, Any]) -> None:
             created_by=responders.get(service.organisation.name),
         )
         change.stories.set(linked[:3])
+
+    # The council's responder hears about new repairs stories straight away, and the rest daily.
+    council_responder = world["people"]["responder"]
+    Subscription.objects.get_or_create(
+        user=council_responder,
+        service=world["services"]["Housing repairs"],
+        defaults={"frequency": Frequency.IMMEDIATE, "sent_up_to": timezone.now()},
+    )
+    Subscription.objects.get_or_create(
+        user=council_responder,
+        area=world["areas"]["borough"],
+        defaults={"frequency": Frequency.DAILY, "sent_up_to": timezone.now()},
+    )

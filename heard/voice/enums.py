@@ -45,3 +45,8 @@ class ReportReason(models.TextChoices):
     ABUSE = "abuse", _("It is abusive or hateful")
     FALSE = "false", _("It is not true or is misleading")
     OTHER = "other", _("Something else")
+
+
+class Frequency(models.TextChoices):
+    IMMEDIATE = "immediate", _("Straight away, one email per story")
+    DAILY = "daily", _("Once a day, in one email")

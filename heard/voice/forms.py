@@ -5,7 +5,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from heard.voice.enums import Listened, ModerationReason, ReportReason, ResponseStatus, StoryStatus
+from heard.directory.models import Service
+from heard.organisations.models import Area
+from heard.voice.enums import Frequency, Listened, ModerationReason, ReportReason, ResponseStatus, StoryStatus
 from heard.voice.models import MAX_STORY_LENGTH, Story
 
 RATING_LABELS = [
@@ -183,3 +185,34 @@ class TakeDownForm(forms.Form):
     note = forms.CharField(
         label=_("Note to the author"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=1000
     )
+
+
+class NotificationSettingsForm(forms.Form):
+    my_story_answered = forms.BooleanField(
+        label=_("Someone answers my story, or my story helps change a service"), required=False
+    )
+    followed_story_answered = forms.BooleanField(label=_("Someone answers a story I follow"), required=False)
+
+
+class SubscriptionForm(forms.Form):
+    service = forms.ModelChoiceField(
+        label=_("A service"),
+        queryset=Service.objects.listed().order_by("name"),
+        required=False,
+        empty_label=_("No service: use the area below"),
+    )
+    area = forms.ModelChoiceField(
+        label=_("Or every service in an area"),
+        queryset=Area.objects.order_by("kind", "name"),
+        required=False,
+        empty_label=_("No area"),
+    )
+    frequency = forms.ChoiceField(
+        label=_("How often"), choices=Frequency.choices, initial=Frequency.DAILY, widget=forms.RadioSelect
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if bool(cleaned.get("service")) == bool(cleaned.get("area")):
+            self.add_error("service", _("Choose a service, or an area, but not both."))
+        return cleaned

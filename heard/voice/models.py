@@ -6,9 +6,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from heard.directory.models import Service
-from heard.organisations.models import Organisation
+from heard.organisations.models import Area, Organisation
 from heard.voice.enums import (
     RESPONSE_STATUS_TONE,
+    Frequency,
     Listened,
     ModerationReason,
     ReportReason,
@@ -169,3 +170,43 @@ class StoryReport(models.Model):
 
     def __str__(self) -> str:
         return f"Report on story {self.story_id}: {self.reason}"
+
+
+class Subscription(models.Model):
+    """Provider staff asking to hear about new stories on a service, or on every service in an area."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="story_subscriptions")
+    service = models.ForeignKey(Service, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    frequency = models.CharField(_("how often"), max_length=10, choices=Frequency, default=Frequency.DAILY)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Stories published up to this moment have been sent (digests pick up from here).
+    sent_up_to = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(service__isnull=False, area__isnull=True)
+                | models.Q(service__isnull=True, area__isnull=False),
+                name="subscription_to_a_service_or_an_area",
+            ),
+            models.UniqueConstraint(fields=["user", "service"], name="subscribe_to_a_service_once"),
+            models.UniqueConstraint(fields=["user", "area"], name="subscribe_to_an_area_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.service or self.area}"
+
+
+class NotificationSettings(models.Model):
+    """What a resident wants to be emailed about. Without a row, everything is on."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="voice_settings")
+    my_story_answered = models.BooleanField(
+        _("Someone answers my story, or my story helps change a service"), default=True
+    )
+    followed_story_answered = models.BooleanField(_("Someone answers a story I follow"), default=True)
+
+    def __str__(self) -> str:
+        return f"Notification settings of {self.user_id}"

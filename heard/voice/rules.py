@@ -8,7 +8,7 @@ import rules
 
 from heard.organisations import roles
 from heard.organisations.enums import Role
-from heard.organisations.rules import is_site_admin
+from heard.organisations.rules import holds_any_role, is_site_admin
 
 
 @rules.predicate
@@ -42,3 +42,6 @@ def speaks_for_service(user: Any, service: Any) -> bool:
 
 
 rules.add_perm("voice.record_change", speaks_for_service)
+
+rules.add_perm("voice.subscribe", holds_any_role)
+rules.add_perm("voice.manage_own_notifications", rules.is_authenticated)

@@ -15,8 +15,16 @@ from django.utils.translation import gettext as _
 
 from heard.core.services import email_queue, log_action
 from heard.directory.models import Service
-from heard.voice.enums import StoryStatus
-from heard.voice.models import Change, Response, Story, StoryFollow, StoryReport
+from heard.voice.enums import Frequency, StoryStatus
+from heard.voice.models import (
+    Change,
+    NotificationSettings,
+    Response,
+    Story,
+    StoryFollow,
+    StoryReport,
+    Subscription,
+)
 
 CONFIRM_SALT = "heard.voice.story-confirm"
 CONFIRM_MAX_AGE = dt.timedelta(days=7)
@@ -26,6 +34,15 @@ def _author_email(story: Story) -> str:
     if story.author_id and story.author and story.author.is_active:
         return story.author.email
     return story.author_email
+
+
+def _wants(user: Any, setting: str) -> bool:
+    """Whether a person with an account wants this kind of email (everything is on by default).
+    Someone without an account gave their address for exactly these emails."""
+    if user is None:
+        return True
+    settings = NotificationSettings.objects.filter(user=user).first()
+    return settings is None or getattr(settings, setting)
 
 
 def confirmation_token(story: Story) -> str:
@@ -135,6 +152,10 @@ def story_moderate(
         organisation_id=story.service.organisation_id,
         data={"reason": reason, "redacted": bool(story.published_text)},
     )
+    if publish:
+        from heard.voice.tasks import notify_subscribers
+
+        transaction.on_commit(lambda: notify_subscribers.enqueue(story_id=story.pk))
     recipient = _author_email(story)
     if recipient:
         email_queue(
@@ -154,10 +175,14 @@ def _notify_of_response(*, response: Response, site_url: str) -> None:
     story = response.story
     recipients: dict[str, Any] = {}
     author_email = _author_email(story)
-    if author_email:
+    if author_email and _wants(story.author, "my_story_answered"):
         recipients[author_email.lower()] = story.author
     for follow in StoryFollow.objects.filter(story=story).select_related("user"):
-        if follow.user.is_active and follow.user_id != response.author_id:
+        if (
+            follow.user.is_active
+            and follow.user_id != response.author_id
+            and _wants(follow.user, "followed_story_answered")
+        ):
             recipients.setdefault(follow.user.email.lower(), follow.user)
     body_context = {"response": response, "story": story, "link": site_url + story.get_absolute_url()}
     for address, user in recipients.items():
@@ -236,7 +261,7 @@ def change_record(
     )
     for story in stories:
         recipient = _author_email(story)
-        if recipient:
+        if recipient and _wants(story.author, "my_story_answered"):
             email_queue(
                 to=recipient,
                 subject=_("Your story helped change %(service)s") % {"service": service.name},
@@ -303,3 +328,127 @@ def story_reports_resolve(
         data={"reason": reason},
     )
     return story
+
+
+def _subscriptions_matching(story: Story) -> Any:
+    """Subscriptions to the story's service, or to an area the service serves (or one that
+    contains such an area)."""
+    from django.db.models import Q
+
+    areas = list(story.service.areas.select_related("parent__parent"))
+    area_ids = set()
+    for area in areas:
+        area_ids.add(area.pk)
+        if area.parent_id:
+            area_ids.add(area.parent_id)
+            if area.parent.parent_id:
+                area_ids.add(area.parent.parent_id)
+    return Subscription.objects.filter(Q(service=story.service) | Q(area__in=area_ids)).select_related("user")
+
+
+def subscribers_notify(*, story_id: int, site_url: str = "") -> int:
+    """Email staff who asked to hear straight away about new stories on this service or area.
+    Returns how many were emailed."""
+    story = (
+        Story.objects.select_related("service__organisation").filter(pk=story_id, status=StoryStatus.PUBLISHED).first()
+    )
+    if story is None:
+        return 0
+    sent = set()
+    for subscription in _subscriptions_matching(story).filter(frequency=Frequency.IMMEDIATE):
+        user = subscription.user
+        if not user.is_active or user.pk in sent:
+            continue
+        sent.add(user.pk)
+        email_queue(
+            to=user.email,
+            subject=_("New story about %(service)s: %(title)s") % {"service": story.service.name, "title": story.title},
+            text_body=render_to_string(
+                "voice/email/new_stories.txt", {"stories": [story], "site_url": site_url, "more": 0}
+            ),
+            kind="story_subscription",
+            user=user,
+        )
+    return len(sent)
+
+
+DIGEST_LIMIT = 50
+
+
+def digests_send(*, now: dt.datetime | None = None, site_url: str = "") -> int:
+    """The daily digest: for each person with daily subscriptions, one email listing the stories
+    published since their last digest. Returns how many emails were queued."""
+    from django.db.models import Q
+
+    now = now or timezone.now()
+    emails = 0
+    by_user: dict[int, list[Subscription]] = {}
+    for subscription in Subscription.objects.filter(frequency=Frequency.DAILY).select_related("user"):
+        by_user.setdefault(subscription.user_id, []).append(subscription)
+    for subscriptions in by_user.values():
+        user = subscriptions[0].user
+        condition = Q()
+        for subscription in subscriptions:
+            since = subscription.sent_up_to or subscription.created_at
+            if subscription.service_id:
+                condition |= Q(service_id=subscription.service_id, published_at__gt=since)
+            else:
+                area = subscription.area_id
+                condition |= Q(published_at__gt=since) & (
+                    Q(service__areas=area) | Q(service__areas__parent=area) | Q(service__areas__parent__parent=area)
+                )
+        with transaction.atomic():
+            stories = (
+                Story.objects.filter(condition, status=StoryStatus.PUBLISHED, published_at__lte=now)
+                .select_related("service")
+                .distinct()
+                .order_by("-published_at")
+            )
+            found = list(stories[: DIGEST_LIMIT + 1])
+            if found and user.is_active:
+                email_queue(
+                    to=user.email,
+                    subject=_("New stories about your services"),
+                    text_body=render_to_string(
+                        "voice/email/new_stories.txt",
+                        {
+                            "stories": found[:DIGEST_LIMIT],
+                            "site_url": site_url,
+                            "more": max(0, stories.count() - DIGEST_LIMIT),
+                        },
+                    ),
+                    kind="story_digest",
+                    user=user,
+                )
+                emails += 1
+            Subscription.objects.filter(pk__in=[s.pk for s in subscriptions]).update(sent_up_to=now)
+    return emails
+
+
+@transaction.atomic
+def subscription_add(*, by: Any, frequency: str, service: Service | None = None, area: Any = None) -> Subscription:
+    """Ask to hear about new stories on a service or in an area."""
+    if (service is None) == (area is None):
+        raise ValidationError(_("Choose a service or an area."))
+    subscription, created = Subscription.objects.get_or_create(
+        user=by, service=service, area=area, defaults={"frequency": frequency, "sent_up_to": timezone.now()}
+    )
+    if not created and subscription.frequency != frequency:
+        subscription.frequency = frequency
+        subscription.save(update_fields=["frequency"])
+    return subscription
+
+
+@transaction.atomic
+def subscription_remove(*, subscription: Subscription, by: Any) -> None:
+    if subscription.user_id != by.pk:
+        raise ValidationError(_("This is not your subscription."))
+    subscription.delete()
+
+
+@transaction.atomic
+def notification_settings_save(*, by: Any, my_story_answered: bool, followed_story_answered: bool) -> None:
+    NotificationSettings.objects.update_or_create(
+        user=by,
+        defaults={"my_story_answered": my_story_answered, "followed_story_answered": followed_story_answered},
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from heard.voice.views import manage, public
+from heard.voice.views import manage, notifications, public
 
 app_name = "voice"
 
@@ -14,6 +14,8 @@ urlpatterns = [
     path("services/<slug:slug>/changes/new/", manage.change_new, name="change_new"),
     path("stories/<int:pk>/respond/", manage.respond, name="respond"),
     path("manage/organisations/<slug:slug>/stories/", manage.organisation_stories, name="organisation_stories"),
+    path("account/notifications/", notifications.notifications, name="notifications"),
+    path("account/notifications/<int:pk>/remove/", notifications.unsubscribe, name="unsubscribe"),
     path("manage/stories/", manage.moderation_queue, name="moderation_queue"),
     path("manage/stories/<int:pk>/", manage.moderate, name="moderate"),
 ]

@@ -12,7 +12,11 @@ from heard.organisations.models import Membership
 from tests.factories import ServiceFactory, StoryFactory
 
 # Permissions every signed-in person holds: not staff pages.
-FOR_EVERYONE_SIGNED_IN = {"permission:accounts.manage_own_account", "permission:voice.follow"}
+FOR_EVERYONE_SIGNED_IN = {
+    "permission:accounts.manage_own_account",
+    "permission:voice.follow",
+    "permission:voice.manage_own_notifications",
+}
 
 
 def _patterns(resolver: URLResolver | None = None, namespace: str = "") -> Iterator[tuple[str, URLPattern]]:
