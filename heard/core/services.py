@@ -54,7 +54,8 @@ def email_queue(
 
     message = OutboundEmail.objects.create(
         recipient=to,
-        subject=subject[:300],
+        # One line, always: text people wrote (a story's title) can end up in a subject.
+        subject=" ".join(str(subject).split())[:300],
         text_body=text_body,
         html_body=html_body,
         kind=kind,

@@ -117,6 +117,9 @@ def _text(value: Any, limit: int) -> str:
 def _age(value: Any, where: str, errors: list[str]) -> int | None:
     if value in (None, ""):
         return None
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+        errors.append(_("%(where)s: an age must be a whole number.") % {"where": where})
+        return None
     try:
         age = int(value)
     except (TypeError, ValueError):
@@ -126,6 +129,11 @@ def _age(value: Any, where: str, errors: list[str]) -> int | None:
         errors.append(_("%(where)s: an age must be between 0 and 130.") % {"where": where})
         return None
     return age
+
+
+def _list(value: Any) -> list[Any]:
+    """A field that should hold a list: anything else counts as empty, never as a crash."""
+    return value if isinstance(value, list) else []
 
 
 def parse_services(payload: Any) -> tuple[list[ImportedService], list[str]]:
@@ -163,6 +171,12 @@ def parse_services(payload: Any) -> tuple[list[ImportedService], list[str]]:
         seen.add(uid)
         organisation = item.get("organization") if isinstance(item.get("organization"), dict) else {}
         organisation_name = _text(organisation.get("name"), 200)
+        organisation_url = _text(organisation.get("url"), 200)
+        if organisation_url:
+            try:
+                URLValidator(schemes=["http", "https"])(organisation_url)
+            except ValidationError:
+                errors.append(_("%(where)s: its organization's url is not valid.") % {"where": where})
         if not organisation_name:
             errors.append(_("%(where)s has no organization with a name.") % {"where": where})
         status = _text(item.get("status"), 20) or ServiceStatus.ACTIVE
@@ -178,13 +192,13 @@ def parse_services(payload: Any) -> tuple[list[ImportedService], list[str]]:
         url, email = _text(item.get("url"), 200), _text(item.get("email"), 254)
         try:
             if url:
-                URLValidator()(url)
+                URLValidator(schemes=["http", "https"])(url)
             if email:
                 validate_email(email)
         except ValidationError:
             errors.append(_("%(where)s: its url or email is not valid.") % {"where": where})
         category = ServiceCategory.OTHER
-        for attribute in item.get("attributes") or []:
+        for attribute in _list(item.get("attributes")):
             term = attribute.get("taxonomy_term") if isinstance(attribute, dict) else None
             if (
                 isinstance(term, dict)
@@ -193,18 +207,18 @@ def parse_services(payload: Any) -> tuple[list[ImportedService], list[str]]:
             ):
                 category = term["code"]
                 break
-        phones = [p for p in item.get("phones") or [] if isinstance(p, dict) and p.get("number")]
+        phones = [p for p in _list(item.get("phones")) if isinstance(p, dict) and p.get("number")]
         address, opening_hours = "", ""
-        for link in item.get("service_at_locations") or []:
+        for link in _list(item.get("service_at_locations")):
             location = link.get("location") if isinstance(link, dict) else None
             if isinstance(location, dict):
                 lines = []
-                for part in location.get("address") or []:
+                for part in _list(location.get("address")):
                     if isinstance(part, dict):
                         keys = ("address_1", "address_2", "city", "postal_code")
                         lines += [str(part[key]) for key in keys if part.get(key)]
                 address = address or ", ".join(lines)
-            for schedule in (link.get("schedules") if isinstance(link, dict) else None) or []:
+            for schedule in _list(link.get("schedules") if isinstance(link, dict) else None):
                 if isinstance(schedule, dict) and schedule.get("description"):
                     opening_hours = opening_hours or _text(schedule["description"], 300)
         services.append(
@@ -213,7 +227,7 @@ def parse_services(payload: Any) -> tuple[list[ImportedService], list[str]]:
                 name=name,
                 organisation_name=organisation_name,
                 organisation_description=_text(organisation.get("description"), 5000),
-                organisation_url=_text(organisation.get("url"), 200),
+                organisation_url=organisation_url,
                 description=_text(item.get("description"), 10_000),
                 url=url,
                 email=email,
@@ -228,7 +242,7 @@ def parse_services(payload: Any) -> tuple[list[ImportedService], list[str]]:
                 category=category,
                 area_names=[
                     _text(area.get("name"), 120)
-                    for area in item.get("service_areas") or []
+                    for area in _list(item.get("service_areas"))
                     if isinstance(area, dict) and area.get("name")
                 ],
             )

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from heard.core.services import log_action
 from heard.directory.models import Service
@@ -97,7 +98,10 @@ def openreferral_import(*, services: list[ImportedService], default_sector: str,
     already refused files with errors)."""
     areas_by_name = {area.name.casefold(): area for area in Area.objects.all()}
     organisations = {org.name.casefold(): org for org in Organisation.objects.all()}
-    existing = {service.uid: service for service in Service.objects.filter(uid__in=[s.uid for s in services])}
+    existing = {
+        service.uid: service
+        for service in Service.objects.filter(uid__in=[s.uid for s in services]).select_related("organisation")
+    }
     created = updated = organisations_created = 0
     unknown_areas: set[str] = set()
     for item in services:
@@ -140,7 +144,12 @@ def openreferral_import(*, services: list[ImportedService], default_sector: str,
                 service_create(organisation=organisation, areas=areas, uid=item.uid, by=by, **fields)
                 created += 1
             else:
-                service.organisation = organisation
+                if service.organisation_id != organisation.pk:
+                    # Moving a service would hand its stories to another organisation's people.
+                    raise ValidationError(
+                        _("%(name)s is run by %(current)s on Heard; the file says %(other)s. Change it on Heard first.")
+                        % {"name": service.name, "current": service.organisation.name, "other": organisation.name}
+                    )
                 service_update(service=service, areas=areas, by=by, **fields)
                 updated += 1
         except ValidationError as error:

@@ -39,7 +39,7 @@ def organisation_create(
     slug: str = "",
 ) -> Organisation:
     """Add an organisation to Heard, so its people can be given roles."""
-    organisation = Organisation.objects.create(
+    organisation = Organisation(
         name=name.strip(),
         slug=slug or _unique_slug(Organisation, name),
         sector=sector,
@@ -48,6 +48,8 @@ def organisation_create(
         public_email=public_email,
         is_operator=is_operator,
     )
+    organisation.full_clean()
+    organisation.save()
     if areas:
         organisation.areas.set(areas)
     log_action(action="organisation.created", by=by, target=organisation, organisation_id=organisation.pk)

@@ -1,6 +1,25 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+# What a person's download holds of each story they told.
+STORY_FIELDS = (
+    "created_at",
+    "service",
+    "title",
+    "text",
+    "published_text",
+    "rating_overall",
+    "rating_access",
+    "rating_respect",
+    "rating_outcome",
+    "listened",
+    "status",
+    "author_name",
+    "author_email",
+    "moderation_reason",
+    "moderation_note",
+)
+
 
 class VoiceConfig(AppConfig):
     name = "heard.voice"
@@ -24,24 +43,23 @@ class VoiceConfig(AppConfig):
         )
 
         def stories_of(user: object) -> object:
-            return Story.objects.filter(Q(author=user) | Q(author_email__iexact=user.email))  # type: ignore[attr-defined]
+            """Stories told with the account, or without one from any of the person's verified
+            addresses (their current one included)."""
+            from allauth.account.models import EmailAddress
+
+            addresses = {user.email.lower()}  # type: ignore[attr-defined]
+            addresses |= {
+                address.lower()
+                for address in EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True)
+            }
+            return Story.objects.filter(Q(author=user) | Q(author_email__in=addresses))
 
         personal_data.register(
             PersonalDataSource(
                 name="stories",
                 model=Story,
                 rows_for=lambda user: stories_of(user).filter(status=StoryStatus.PUBLISHED),
-                fields=(
-                    "created_at",
-                    "service",
-                    "title",
-                    "text",
-                    "rating_overall",
-                    "listened",
-                    "status",
-                    "author_name",
-                    "author_email",
-                ),
+                fields=STORY_FIELDS,
                 # A published story is a public contribution: it stays, without a name or an
                 # email, as written by "Former member".
                 erase="anonymise",
@@ -53,19 +71,7 @@ class VoiceConfig(AppConfig):
                 name="stories_not_published",
                 model=Story,
                 rows_for=lambda user: stories_of(user).exclude(status=StoryStatus.PUBLISHED),
-                fields=(
-                    "created_at",
-                    "service",
-                    "title",
-                    "text",
-                    "rating_overall",
-                    "listened",
-                    "status",
-                    "author_name",
-                    "author_email",
-                    "moderation_reason",
-                    "moderation_note",
-                ),
+                fields=STORY_FIELDS,
                 erase="delete",
             )
         )

@@ -197,7 +197,7 @@ class NotificationSettingsForm(forms.Form):
 class SubscriptionForm(forms.Form):
     service = forms.ModelChoiceField(
         label=_("A service"),
-        queryset=Service.objects.listed().order_by("name"),
+        queryset=Service.objects.listed().not_private().order_by("name"),
         required=False,
         empty_label=_("No service: use the area below"),
     )

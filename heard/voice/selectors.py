@@ -10,6 +10,7 @@ from django.db.models.functions import TruncMonth
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from heard.directory.enums import ServiceStatus
 from heard.voice.enums import Listened, StoryStatus
 from heard.voice.models import Change, Response, Story, StoryFollow, StoryReport
 
@@ -22,9 +23,16 @@ def published_stories(*, service: Any) -> QuerySet[Story]:
     )
 
 
+def _public_stories() -> QuerySet[Story]:
+    """Published stories about services the public can see (not private, not closed for good)."""
+    return Story.objects.filter(status=StoryStatus.PUBLISHED, service__is_private=False).exclude(
+        service__status=ServiceStatus.DEFUNCT
+    )
+
+
 def story_detail(*, pk: int) -> Story:
     return get_object_or_404(
-        Story.objects.filter(status=StoryStatus.PUBLISHED)
+        _public_stories()
         .select_related("service__organisation", "author")
         .prefetch_related(Prefetch("responses", queryset=Response.objects.select_related("organisation", "author"))),
         pk=pk,
@@ -33,9 +41,7 @@ def story_detail(*, pk: int) -> Story:
 
 def published_story(request: Any, pk: int, **_: Any) -> Story:
     """The object getter for actions on a published story."""
-    return get_object_or_404(
-        Story.objects.filter(status=StoryStatus.PUBLISHED).select_related("service__organisation"), pk=pk
-    )
+    return get_object_or_404(_public_stories().select_related("service__organisation"), pk=pk)
 
 
 def is_following(*, story: Story, user: Any) -> bool:

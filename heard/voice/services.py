@@ -129,6 +129,8 @@ def story_moderate(
     site_url: str = "",
 ) -> Story:
     """Publish a story (perhaps with parts taken out) or decide not to, and tell the author why."""
+    # Locked, so two moderators deciding at once cannot both decide (and both email the author).
+    story = Story.objects.select_for_update().select_related("service", "author").get(pk=story.pk)
     if story.status != StoryStatus.PENDING:
         raise ValidationError(_("This story has already been decided on."))
     if not publish and not reason:
@@ -299,6 +301,9 @@ def story_reports_resolve(
     *, story: Story, by: Any, take_down: bool, reason: str = "", note: str = "", site_url: str = ""
 ) -> Story:
     """Look again at a reported story: keep it, or take it down and tell the author why."""
+    story = Story.objects.select_for_update().select_related("service", "author").get(pk=story.pk)
+    if story.status != StoryStatus.PUBLISHED:
+        raise ValidationError({"decision": _("This story is no longer published.")})
     if take_down:
         if not reason:
             raise ValidationError({"reason": _("Choose why the story is taken down.")})
@@ -354,10 +359,13 @@ def subscribers_notify(*, story_id: int, site_url: str = "") -> int:
     )
     if story is None:
         return 0
+    if story.service.is_private:
+        return 0
     sent = set()
     for subscription in _subscriptions_matching(story).filter(frequency=Frequency.IMMEDIATE):
         user = subscription.user
-        if not user.is_active or user.pk in sent:
+        # Someone who has lost their staff role since subscribing hears no more.
+        if not user.is_active or user.pk in sent or not user.has_perm("voice.subscribe"):
             continue
         sent.add(user.pk)
         email_queue(
@@ -399,13 +407,15 @@ def digests_send(*, now: dt.datetime | None = None, site_url: str = "") -> int:
                 )
         with transaction.atomic():
             stories = (
-                Story.objects.filter(condition, status=StoryStatus.PUBLISHED, published_at__lte=now)
+                Story.objects.filter(
+                    condition, status=StoryStatus.PUBLISHED, published_at__lte=now, service__is_private=False
+                )
                 .select_related("service")
                 .distinct()
                 .order_by("-published_at")
             )
             found = list(stories[: DIGEST_LIMIT + 1])
-            if found and user.is_active:
+            if found and user.is_active and user.has_perm("voice.subscribe"):
                 email_queue(
                     to=user.email,
                     subject=_("New stories about your services"),
@@ -435,7 +445,9 @@ def subscription_add(*, by: Any, frequency: str, service: Service | None = None,
     )
     if not created and subscription.frequency != frequency:
         subscription.frequency = frequency
-        subscription.save(update_fields=["frequency"])
+        # Start afresh: what was sent straight away must not come again in a digest.
+        subscription.sent_up_to = timezone.now()
+        subscription.save(update_fields=["frequency", "sent_up_to"])
     return subscription
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -39,7 +40,7 @@ def _take_down(request: HttpRequest, story: Story) -> HttpResponse:
                 take_down=form.cleaned_data["decision"] == "take_down",
                 reason=form.cleaned_data["reason"],
                 note=form.cleaned_data["note"],
-                site_url=request.build_absolute_uri("/").rstrip("/"),
+                site_url=settings.HEARD_SITE_URL,
             )
         except ValidationError as error:
             for field, errors in error.message_dict.items():
@@ -71,7 +72,7 @@ def moderate(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=data["reason"],
                 note=data["note"],
                 published_text=data["published_text"],
-                site_url=request.build_absolute_uri("/").rstrip("/"),
+                site_url=settings.HEARD_SITE_URL,
             )
         except ValidationError as error:
             if hasattr(error, "error_dict"):
@@ -98,7 +99,7 @@ def respond(request: HttpRequest, pk: int) -> HttpResponse:
                 by=request.user,
                 text=form.cleaned_data["text"],
                 status=form.cleaned_data["status"],
-                site_url=request.build_absolute_uri("/").rstrip("/"),
+                site_url=settings.HEARD_SITE_URL,
             )
         except ValidationError as error:
             for message in error.messages:
@@ -134,7 +135,7 @@ def change_new(request: HttpRequest, slug: str) -> HttpResponse:
                 description=data["description"],
                 changed_on=data["changed_on"],
                 stories=list(data["stories"]),
-                site_url=request.build_absolute_uri("/").rstrip("/"),
+                site_url=settings.HEARD_SITE_URL,
             )
         except ValidationError as error:
             for field, errors in error.message_dict.items():

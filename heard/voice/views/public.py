@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -63,7 +64,7 @@ def story_new(request: HttpRequest, slug: str) -> HttpResponse:
                 rating_outcome=data["rating_outcome"],
                 author_email=data.get("author_email", ""),
                 author_name=data.get("author_name", ""),
-                site_url=request.build_absolute_uri("/").rstrip("/"),
+                site_url=settings.HEARD_SITE_URL,
             )
         except ValidationError as error:
             _apply_errors(form, error)
