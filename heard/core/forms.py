@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.core.exceptions import ValidationError
 from django.forms.renderers import TemplatesSetting
 
 
@@ -11,3 +14,15 @@ class HeardFormRenderer(TemplatesSetting):
 
     form_template_name = "components/form_fields.html"
     field_template_name = "components/field.html"
+
+
+def add_validation_errors(form: Any, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: each message beside its field when the
+    service named one the form has, otherwise at the top (in the error summary)."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            for message in messages:
+                form.add_error(field if field in form.fields else None, message)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)

@@ -5,6 +5,7 @@ from typing import Any
 from django.db import models
 
 from heard.directory.enums import ServiceStatus
+from heard.organisations.querysets import serving_area
 
 
 class ServiceQuerySet(models.QuerySet):
@@ -23,13 +24,4 @@ class ServiceQuerySet(models.QuerySet):
 
     def serving(self, area: Any) -> ServiceQuerySet:
         """Services serving the area, a place containing it, or a place inside it."""
-        if area is None:
-            return self
-        related = [area.pk]
-        if area.parent_id:
-            related.append(area.parent_id)
-            if area.parent.parent_id:
-                related.append(area.parent.parent_id)
-        return self.filter(
-            models.Q(areas__in=related) | models.Q(areas__parent=area) | models.Q(areas__parent__parent=area)
-        ).distinct()
+        return self if area is None else self.filter(serving_area(area)).distinct()

@@ -10,22 +10,28 @@ class AreaQuerySet(models.QuerySet):
         return self.filter(kind=kind)
 
 
+def serving_area(area: Any, *, through: str = "areas") -> models.Q:
+    """Rows whose areas (the relation `through`) serve `area`: the area itself, a place that
+    contains it, or a place inside it. Use with .distinct()."""
+    related = [area.pk]
+    if area.parent_id:
+        related.append(area.parent_id)
+        if area.parent.parent_id:
+            related.append(area.parent.parent_id)
+    return (
+        models.Q(**{f"{through}__in": related})
+        | models.Q(**{f"{through}__parent": area})
+        | models.Q(**{f"{through}__parent__parent": area})
+    )
+
+
 class OrganisationQuerySet(models.QuerySet):
     def in_sector(self, sector: str) -> OrganisationQuerySet:
         return self.filter(sector=sector) if sector else self
 
     def serving(self, area: Any) -> OrganisationQuerySet:
         """Organisations serving the area, or a place that contains it, or a place inside it."""
-        if area is None:
-            return self
-        related = [area.pk]
-        if area.parent_id:
-            related.append(area.parent_id)
-            if area.parent.parent_id:
-                related.append(area.parent.parent_id)
-        return self.filter(
-            models.Q(areas__in=related) | models.Q(areas__parent=area) | models.Q(areas__parent__parent=area)
-        ).distinct()
+        return self if area is None else self.filter(serving_area(area)).distinct()
 
     def managed_by(self, user: Any) -> OrganisationQuerySet:
         from heard.organisations.enums import Role

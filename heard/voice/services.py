@@ -130,7 +130,7 @@ def story_moderate(
 ) -> Story:
     """Publish a story (perhaps with parts taken out) or decide not to, and tell the author why."""
     # Locked, so two moderators deciding at once cannot both decide (and both email the author).
-    story = Story.objects.select_for_update().select_related("service", "author").get(pk=story.pk)
+    story = Story.objects.select_for_update(of=("self",)).select_related("service", "author").get(pk=story.pk)
     if story.status != StoryStatus.PENDING:
         raise ValidationError(_("This story has already been decided on."))
     if not publish and not reason:
@@ -301,7 +301,7 @@ def story_reports_resolve(
     *, story: Story, by: Any, take_down: bool, reason: str = "", note: str = "", site_url: str = ""
 ) -> Story:
     """Look again at a reported story: keep it, or take it down and tell the author why."""
-    story = Story.objects.select_for_update().select_related("service", "author").get(pk=story.pk)
+    story = Story.objects.select_for_update(of=("self",)).select_related("service", "author").get(pk=story.pk)
     if story.status != StoryStatus.PUBLISHED:
         raise ValidationError({"decision": _("This story is no longer published.")})
     if take_down:

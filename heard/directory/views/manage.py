@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from heard.core.forms import add_validation_errors
 from heard.core.pagination import page_query, paginate
 from heard.core.permissions import permission_required
 from heard.directory import selectors, services
@@ -15,16 +16,6 @@ from heard.directory.forms import OpenReferralImportForm, ServiceForm
 from heard.directory.models import Service
 from heard.organisations.models import Organisation
 from heard.organisations.selectors import organisation_for_manage
-
-
-def _form_errors_from(form: ServiceForm, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            for message in errors:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
 
 
 @permission_required("directory.manage_services", obj=organisation_for_manage)
@@ -51,7 +42,7 @@ def service_add(request: HttpRequest, slug: str) -> HttpResponse:
                 **form.service_fields(),
             )
         except ValidationError as error:
-            _form_errors_from(form, error)
+            add_validation_errors(form, error)
         else:
             messages.success(request, _("%(name)s is now in the directory.") % {"name": service.name})
             return redirect("directory:manage_services", slug=organisation.slug)
@@ -70,7 +61,7 @@ def service_edit(request: HttpRequest, slug: str) -> HttpResponse:
                 service=service, areas=list(form.cleaned_data["areas"]), by=request.user, **form.service_fields()
             )
         except ValidationError as error:
-            _form_errors_from(form, error)
+            add_validation_errors(form, error)
         else:
             messages.success(request, _("The service has been saved."))
             return redirect("directory:manage_services", slug=service.organisation.slug)
@@ -92,7 +83,7 @@ def openreferral_import(request: HttpRequest) -> HttpResponse:
                 services=form.cleaned_data["file"], default_sector=form.cleaned_data["sector"], by=request.user
             )
         except ValidationError as error:
-            _form_errors_from(form, error)
+            add_validation_errors(form, error)
         else:
             messages.success(
                 request,

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from heard.core.forms import add_validation_errors
 from heard.core.pagination import page_query, paginate
 from heard.core.permissions import check, permission_required
 from heard.organisations import selectors, services
@@ -139,9 +140,7 @@ def areas_manage(request: HttpRequest) -> HttpResponse:
                 by=request.user,
             )
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                for message in errors:
-                    form.add_error(field if field in form.fields else None, message)
+            add_validation_errors(form, error)
         else:
             messages.success(request, _("%(name)s has been added.") % {"name": area.name})
             return redirect("organisations:manage_areas")

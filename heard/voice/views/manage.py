@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from heard.core.forms import add_validation_errors
 from heard.core.pagination import page_query, paginate
 from heard.core.permissions import permission_required
 from heard.directory.selectors import service_for_manage
@@ -43,9 +44,7 @@ def _take_down(request: HttpRequest, story: Story) -> HttpResponse:
                 site_url=settings.HEARD_SITE_URL,
             )
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                for message in errors:
-                    form.add_error(field if field in form.fields else None, message)
+            add_validation_errors(form, error)
         else:
             messages.success(request, _("Done."))
             return redirect("voice:moderation_queue")
@@ -75,13 +74,7 @@ def moderate(request: HttpRequest, pk: int) -> HttpResponse:
                 site_url=settings.HEARD_SITE_URL,
             )
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for field, errors in error.message_dict.items():
-                    for message in errors:
-                        form.add_error(field if field in form.fields else None, message)
-            else:
-                for message in error.messages:
-                    form.add_error(None, message)
+            add_validation_errors(form, error)
         else:
             messages.success(request, _("Done. The author has been told."))
             return redirect("voice:moderation_queue")
@@ -102,8 +95,7 @@ def respond(request: HttpRequest, pk: int) -> HttpResponse:
                 site_url=settings.HEARD_SITE_URL,
             )
         except ValidationError as error:
-            for message in error.messages:
-                form.add_error(None, message)
+            add_validation_errors(form, error)
         else:
             messages.success(request, _("Your answer is published. The author has been told."))
             return redirect(story)
@@ -138,9 +130,7 @@ def change_new(request: HttpRequest, slug: str) -> HttpResponse:
                 site_url=settings.HEARD_SITE_URL,
             )
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                for message in errors:
-                    form.add_error(field if field in form.fields else None, message)
+            add_validation_errors(form, error)
         else:
             messages.success(request, _("The change is recorded, and the authors of the stories have been told."))
             return redirect("voice:service_stories", slug=service.slug)

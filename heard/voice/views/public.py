@@ -11,23 +11,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from heard.core.forms import add_validation_errors
 from heard.core.pagination import page_query, paginate
 from heard.core.permissions import permission_required, public
 from heard.core.ratelimit import rate_limit_exceeded
 from heard.directory.selectors import service_detail
 from heard.voice import selectors, services
 from heard.voice.forms import ReportForm, StoryForm
-
-
-def _apply_errors(form: StoryForm, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            for message in errors:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
-
 
 # Stories one address may send in an hour. Only stories that pass the form's checks count, and a
 # refused one stays on the page, so a person who makes mistakes loses nothing.
@@ -67,7 +57,7 @@ def story_new(request: HttpRequest, slug: str) -> HttpResponse:
                 site_url=settings.HEARD_SITE_URL,
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_validation_errors(form, error)
         else:
             return render(request, "voice/story_submitted.html", {"story": story, "service": service})
     return render(request, "voice/story_form.html", {"form": form, "service": service})
