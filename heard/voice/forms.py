@@ -83,6 +83,23 @@ class StoryForm(forms.Form):
             )
 
 
+def _moderation_reason(hint: str) -> forms.ChoiceField:
+    """The reason a moderator gives the author, the same list wherever a story is decided on."""
+    return forms.ChoiceField(
+        label=_("Reason"),
+        choices=[("", _("None")), *ModerationReason.choices],
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=hint,
+    )
+
+
+def _note_to_author() -> forms.CharField:
+    return forms.CharField(
+        label=_("Note to the author"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=1000
+    )
+
+
 class ModerationForm(forms.Form):
     decision = forms.ChoiceField(
         label=_("Decision"),
@@ -98,16 +115,8 @@ class ModerationForm(forms.Form):
             "The author is told that part was taken out, and why."
         ),
     )
-    reason = forms.ChoiceField(
-        label=_("Reason"),
-        choices=[("", _("None")), *ModerationReason.choices],
-        required=False,
-        widget=forms.RadioSelect,
-        help_text=_("Needed when you do not publish, or take part of the story out."),
-    )
-    note = forms.CharField(
-        label=_("Note to the author"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=1000
-    )
+    reason = _moderation_reason(_("Needed when you do not publish, or take part of the story out."))
+    note = _note_to_author()
 
 
 class ResponseForm(forms.Form):
@@ -175,16 +184,8 @@ class TakeDownForm(forms.Form):
         choices=[("keep", _("Keep it published")), ("take_down", _("Take it down"))],
         widget=forms.RadioSelect,
     )
-    reason = forms.ChoiceField(
-        label=_("Reason"),
-        choices=[("", _("None")), *ModerationReason.choices],
-        required=False,
-        widget=forms.RadioSelect,
-        help_text=_("Needed when you take it down."),
-    )
-    note = forms.CharField(
-        label=_("Note to the author"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=1000
-    )
+    reason = _moderation_reason(_("Needed when you take it down."))
+    note = _note_to_author()
 
 
 class NotificationSettingsForm(forms.Form):

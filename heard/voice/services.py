@@ -175,16 +175,23 @@ def story_moderate(
 def _notify_of_response(*, response: Response, site_url: str) -> None:
     """Tell the story's author and its followers (not the responder) that it was answered."""
     story = response.story
+    follows = list(StoryFollow.objects.filter(story=story, user__is_active=True).select_related("user"))
+    people = [follow.user for follow in follows] + ([story.author] if story.author_id else [])
+    # Everyone's settings in one query, not one per follower.
+    settings_by_user = {s.user_id: s for s in NotificationSettings.objects.filter(user__in=people)}
+
+    def wants(user: Any, setting: str) -> bool:
+        if user is None:
+            return True
+        chosen = settings_by_user.get(user.pk)
+        return chosen is None or getattr(chosen, setting)
+
     recipients: dict[str, Any] = {}
     author_email = _author_email(story)
-    if author_email and _wants(story.author, "my_story_answered"):
+    if author_email and wants(story.author, "my_story_answered"):
         recipients[author_email.lower()] = story.author
-    for follow in StoryFollow.objects.filter(story=story).select_related("user"):
-        if (
-            follow.user.is_active
-            and follow.user_id != response.author_id
-            and _wants(follow.user, "followed_story_answered")
-        ):
+    for follow in follows:
+        if follow.user_id != response.author_id and wants(follow.user, "followed_story_answered"):
             recipients.setdefault(follow.user.email.lower(), follow.user)
     body_context = {"response": response, "story": story, "link": site_url + story.get_absolute_url()}
     for address, user in recipients.items():
