@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     "heard.organisations",
     "heard.directory",
     "heard.voice",
+    "heard.api",
+    "heard.open311",
     "heard.index",
     "heard.demo",
     "django.contrib.admin",
@@ -354,5 +356,13 @@ HEARD_SITE_NAME = env("HEARD_SITE_NAME", "Heard")
 # The site's address, for links in emails sent from background work (no request to read it from).
 HEARD_SITE_URL = env("HEARD_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 HEARD_PAGE_SIZE = env_int("HEARD_PAGE_SIZE", 20)
+# Stories one address may send through the site's form in an hour (a load test raises it).
+HEARD_STORIES_PER_HOUR = env_int("HEARD_STORIES_PER_HOUR", 5)
+# Writes (stories, answers, changes, Open311 requests) one API token may make in an hour.
+HEARD_API_WRITES_PER_HOUR = env_int("HEARD_API_WRITES_PER_HOUR", 1000)
+# Open311 GeoReport v2: this endpoint's jurisdiction (its web domain, by the spec's suggestion),
+# and whether clients must name it.
+HEARD_OPEN311_JURISDICTION = env("HEARD_OPEN311_JURISDICTION", "")
+HEARD_OPEN311_REQUIRE_JURISDICTION = env_bool("HEARD_OPEN311_REQUIRE_JURISDICTION", False)
 # Roles that make a person "staff": they must use two-factor authentication.
 HEARD_MFA_REQUIRED_FOR_STAFF = env_bool("HEARD_MFA_REQUIRED_FOR_STAFF", True)

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from heard.api.urls import rest_urls
 from heard.core.views import errors
 
 # The admin site signs people in through the same pages as the rest of Heard, so two-factor
@@ -21,6 +22,9 @@ urlpatterns = [
     path("", include("heard.organisations.urls")),
     path("", include("heard.directory.urls")),
     path("", include("heard.voice.urls")),
+    path("", include("heard.api.urls")),
+    path("api/v1/", rest_urls),
+    path("", include("heard.open311.urls")),
     path("admin/", admin.site.urls),
 ]
 

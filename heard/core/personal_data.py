@@ -39,8 +39,19 @@ class PersonalDataSource:
 _sources: dict[str, PersonalDataSource] = {}
 
 
-def register(source: PersonalDataSource) -> None:
-    _sources[source.name] = source
+def register(source: PersonalDataSource, *, before: str | None = None) -> None:
+    """Add a source. Erasure goes through sources in order; `before` puts this one ahead of
+    another, when this one finds its rows through data the other erases."""
+    global _sources
+    if before is None or before not in _sources:
+        _sources[source.name] = source
+        return
+    reordered: dict[str, PersonalDataSource] = {}
+    for name, existing in _sources.items():
+        if name == before:
+            reordered[source.name] = source
+        reordered[name] = existing
+    _sources = reordered
 
 
 def sources() -> list[PersonalDataSource]:

@@ -26,11 +26,18 @@ def client_fingerprint(request: HttpRequest) -> str:
 
 
 def rate_limit_exceeded(
-    request: HttpRequest, *, action: str, limit: int, period_seconds: int, now: float | None = None
+    request: HttpRequest,
+    *,
+    action: str,
+    limit: int,
+    period_seconds: int,
+    now: float | None = None,
+    who: str | None = None,
 ) -> bool:
-    """Count one use of `action` by this client; True if it is over `limit` in this window."""
+    """Count one use of `action` by this client (or by `who`, such as an API token, when given);
+    True if it is over `limit` in this window."""
     window = int((time.time() if now is None else now) // period_seconds)
-    key = f"ratelimit:{action}:{client_fingerprint(request)}:{window}"
+    key = f"ratelimit:{action}:{who or client_fingerprint(request)}:{window}"
     added = cache.add(key, 1, timeout=period_seconds + 5)
     if added:
         return limit < 1

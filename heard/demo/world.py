@@ -8,6 +8,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from heard.accounts import demo as accounts_demo
+from heard.api import demo as api_demo
 from heard.demo.people import DEMO_PASSWORD, PEOPLE
 from heard.directory import demo as directory_demo
 from heard.organisations import demo as organisations_demo
@@ -54,4 +55,5 @@ def build() -> dict[str, Any]:
             )
     directory_demo.seed(world)
     voice_demo.seed(world)
+    api_demo.seed(world)
     return world

@@ -27,8 +27,6 @@ class VoiceConfig(AppConfig):
     verbose_name = _("Voice: stories and responses")
 
     def ready(self) -> None:
-        from django.db.models import Q
-
         from heard.core import personal_data
         from heard.core.personal_data import PersonalDataSource, for_user_field
         from heard.voice.enums import StoryStatus
@@ -41,18 +39,7 @@ class VoiceConfig(AppConfig):
             StoryReport,
             Subscription,
         )
-
-        def stories_of(user: object) -> object:
-            """Stories told with the account, or without one from any of the person's verified
-            addresses (their current one included)."""
-            from allauth.account.models import EmailAddress
-
-            addresses = {user.email.lower()}  # type: ignore[attr-defined]
-            addresses |= {
-                address.lower()
-                for address in EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True)
-            }
-            return Story.objects.filter(Q(author=user) | Q(author_email__in=addresses))
+        from heard.voice.selectors import stories_told_by as stories_of
 
         personal_data.register(
             PersonalDataSource(

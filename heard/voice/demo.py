@@ -20,15 +20,22 @@ GOOD = [
         "The person I spoke to took time to understand my situation and told me what would happen next.",
     ),
     ("Better than I expected", "I was worried it would be a battle, but I was called back the same day."),
+    ("They treated me like a person", "No judgement, no rushing. I left knowing exactly what to do next."),
+    ("Easy to reach", "I got through on the first try and the letter that followed said the same as on the phone."),
+    ("Made a real difference", "Things are much better at home since. I did not expect it to work out so well."),
 ]
 MIXED = [
     ("Got there in the end", "It took three phone calls and a lot of waiting, but the problem is fixed now."),
     ("Kind staff, slow system", "Everyone was friendly, but nobody could tell me how long it would take."),
+    ("Good once I got in", "Getting an appointment was hard, but the help itself was good."),
+    ("Half sorted", "One part of the problem is fixed; the other is still waiting and nobody has said when."),
 ]
 POOR = [
     ("Nobody called back", "I was promised a call within two days. Two weeks later I am still waiting."),
     ("Passed from pillar to post", "Each person told me to ring a different number. Nobody took responsibility."),
     ("Felt I was not believed", "I explained the damp three times and was told to open a window."),
+    ("Letters I could not understand", "The letters were full of jargon and the form did not fit my situation."),
+    ("Had to give up a day's pay", "I waited in all day for a visit that did not happen, and nobody rang."),
 ]
 
 
@@ -40,7 +47,7 @@ def seed(world: dict[str, Any]) -> None:
     now = timezone.now().replace(hour=10, minute=0, second=0, microsecond=0)
     stories = []
     for service in world["services"].values():
-        for n in range(rng.randint(4, 9)):
+        for n in range(rng.randint(16, 28)):
             mood = rng.choices(["good", "mixed", "poor"], weights=[4, 3, 3])[0]
             title, text = rng.choice({"good": GOOD, "mixed": MIXED, "poor": POOR}[mood])
             overall = {"good": rng.choice([4, 5]), "mixed": 3, "poor": rng.choice([1, 2])}[mood]
@@ -124,6 +131,13 @@ def seed(world: dict[str, Any]) -> None:
             "You told us you could not take a day off work to wait in. Appointments now run until 8pm and on "
             "Saturdays.",
             12,
+        ),
+        (
+            "Health visiting",
+            "Letters in plain English, with a named contact",
+            "You told us our letters were hard to follow. We rewrote them with families, and each now names "
+            "the person to call.",
+            75,
         ),
     ]:
         service = world["services"][service_name]

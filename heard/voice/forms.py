@@ -217,3 +217,19 @@ class SubscriptionForm(forms.Form):
         if bool(cleaned.get("service")) == bool(cleaned.get("area")):
             self.add_error("service", _("Choose a service, or an area, but not both."))
         return cleaned
+
+
+ANSWERED_CHOICES = [
+    ("", _("Any")),
+    ("unanswered", _("Not answered yet")),
+    *[(value, _("Answered: %(status)s") % {"status": label}) for value, label in ResponseStatus.choices],
+]
+
+
+class StoryFilterForm(forms.Form):
+    """Narrow a service's stories by rating and by where the provider's answer stands."""
+
+    rating = forms.TypedChoiceField(
+        label=_("Rating"), choices=[("", _("Any")), *RATING_LABELS], coerce=int, empty_value=None, required=False
+    )
+    answer = forms.ChoiceField(label=_("Answer"), choices=ANSWERED_CHOICES, required=False)

@@ -5,22 +5,28 @@ import statistics
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Avg, Count, Min, Prefetch, Q, QuerySet
+from django.db.models import Avg, Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from heard.directory.enums import ServiceStatus
+from heard.directory.models import Service
 from heard.voice.enums import Listened, StoryStatus
 from heard.voice.models import Change, Response, Story, StoryFollow, StoryReport
 
 
-def published_stories(*, service: Any) -> QuerySet[Story]:
-    return (
-        Story.objects.filter(service=service, status=StoryStatus.PUBLISHED)
-        .select_related("author")
-        .order_by("-published_at", "-pk")
-    )
+def published_stories(*, service: Any, rating: int | None = None, answer: str = "") -> QuerySet[Story]:
+    """A service's published stories, newest first; `answer` is "unanswered" or a response
+    status (stories with an answer in that status)."""
+    stories = Story.objects.filter(service=service, status=StoryStatus.PUBLISHED)
+    if rating:
+        stories = stories.filter(rating_overall=rating)
+    if answer == "unanswered":
+        stories = stories.filter(~Exists(Response.objects.filter(story=OuterRef("pk"))))
+    elif answer:
+        stories = stories.filter(Exists(Response.objects.filter(story=OuterRef("pk"), status=answer)))
+    return stories.select_related("author").order_by("-published_at", "-pk")
 
 
 def _public_stories() -> QuerySet[Story]:
@@ -84,11 +90,31 @@ def open_reports(*, story: Story) -> QuerySet[StoryReport]:
     return StoryReport.objects.filter(story=story, resolved_at__isnull=True)
 
 
-def latest_changes(*, service: Any, limit: int = 5) -> list[Change]:
+def latest_changes(*, service: Any = None, organisation: Any = None, limit: int = 5) -> list[Change]:
+    changes = Change.objects.all()
+    if service is not None:
+        changes = changes.filter(service=service)
+    if organisation is not None:
+        changes = changes.filter(service__organisation=organisation, service__is_private=False).exclude(
+            service__status=ServiceStatus.DEFUNCT
+        )
     return list(
-        Change.objects.filter(service=service)
-        .annotate(story_count=Count("stories"))
-        .order_by("-changed_on", "-pk")[:limit]
+        changes.select_related("service").annotate(story_count=Count("stories")).order_by("-changed_on", "-pk")[:limit]
+    )
+
+
+def organisation_services_figures(*, organisation: Any) -> QuerySet[Any]:
+    """An organisation's public services, each with its number of published stories and their
+    average rating, in one query."""
+    published = Q(stories__status=StoryStatus.PUBLISHED)
+    return (
+        Service.objects.listed()
+        .not_private()
+        .filter(organisation=organisation)
+        .annotate(
+            story_count=Count("stories", filter=published), average=Avg("stories__rating_overall", filter=published)
+        )
+        .order_by("-story_count", "name", "pk")
     )
 
 
@@ -110,7 +136,15 @@ class ServiceFigures:
 
 def service_figures(*, service: Any) -> ServiceFigures:
     """What people say about a service, in numbers, in a fixed number of queries."""
-    published = Story.objects.filter(service=service, status=StoryStatus.PUBLISHED)
+    return _figures(Story.objects.filter(service=service, status=StoryStatus.PUBLISHED))
+
+
+def organisation_figures(*, organisation: Any) -> ServiceFigures:
+    """The same figures over every public service an organisation runs."""
+    return _figures(_public_stories().filter(service__organisation=organisation))
+
+
+def _figures(published: QuerySet[Story]) -> ServiceFigures:
     totals = published.aggregate(
         stories=Count("pk"),
         average=Avg("rating_overall"),
@@ -147,3 +181,54 @@ def service_figures(*, service: Any) -> ServiceFigures:
         median_days_to_answer=statistics.median(waits) if waits else None,
         months=months,
     )
+
+
+# Reads for the APIs: only what anyone may read on the site.
+
+
+def public_stories(*, service: Any = None, rating: int | None = None) -> QuerySet[Story]:
+    """Published stories about public services, newest first, with their answers."""
+    stories = _public_stories()
+    if service is not None:
+        stories = stories.filter(service=service)
+    if rating:
+        stories = stories.filter(rating_overall=rating)
+    return (
+        stories.select_related("service", "author")
+        .prefetch_related(Prefetch("responses", queryset=Response.objects.select_related("organisation")))
+        .order_by("-published_at", "-pk")
+    )
+
+
+def public_responses(*, service: Any = None, status: str = "") -> QuerySet[Response]:
+    responses = Response.objects.filter(story__in=_public_stories())
+    if service is not None:
+        responses = responses.filter(story__service=service)
+    if status:
+        responses = responses.filter(status=status)
+    return responses.select_related("organisation").order_by("-created_at", "-pk")
+
+
+def public_changes(*, service: Any = None) -> QuerySet[Change]:
+    """Changes to public services, each with the published stories that led to it."""
+    changes = Change.objects.filter(service__is_private=False).exclude(service__status=ServiceStatus.DEFUNCT)
+    if service is not None:
+        changes = changes.filter(service=service)
+    return (
+        changes.select_related("service")
+        .prefetch_related(Prefetch("stories", queryset=_public_stories().only("pk")))
+        .order_by("-changed_on", "-pk")
+    )
+
+
+def stories_told_by(user: Any) -> QuerySet[Story]:
+    """Stories told with the account, or without one from any of the person's verified addresses
+    (their current one included)."""
+    from allauth.account.models import EmailAddress
+
+    addresses = {user.email.lower()}
+    addresses |= {
+        address.lower()
+        for address in EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True)
+    }
+    return Story.objects.filter(Q(author=user) | Q(author_email__in=addresses))

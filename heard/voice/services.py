@@ -64,11 +64,17 @@ def story_submit(
     author_email: str = "",
     author_name: str = "",
     site_url: str = "",
+    confirm_email: bool = True,
+    via_token: int | None = None,
 ) -> Story:
     """Take a resident's story. With an account it waits to be checked; without one it first
-    waits for the author to follow the link we email them, so no one can write in another's name."""
+    waits for the author to follow the link we email them, so no one can write in another's name.
+
+    A program holding an API token (`via_token`) answers for its own users: its stories skip the
+    link (`confirm_email=False`) unless the token asks for it, and need no address at all."""
     signed_in = bool(getattr(by, "is_authenticated", False))
-    if not signed_in and not author_email:
+    needs_confirming = not signed_in and confirm_email
+    if needs_confirming and not author_email:
         raise ValidationError({"author_email": _("Enter your email address so we can check it is you.")})
     story = Story(
         service=service,
@@ -82,12 +88,18 @@ def story_submit(
         rating_respect=rating_respect,
         rating_outcome=rating_outcome,
         listened=listened,
-        status=StoryStatus.PENDING if signed_in else StoryStatus.UNCONFIRMED,
+        status=StoryStatus.UNCONFIRMED if needs_confirming else StoryStatus.PENDING,
     )
     story.full_clean()
     story.save()
-    log_action(action="story.submitted", by=by, target=story, organisation_id=service.organisation_id)
-    if not signed_in:
+    log_action(
+        action="story.submitted",
+        by=by,
+        target=story,
+        organisation_id=service.organisation_id,
+        data={"api_token": via_token} if via_token else None,
+    )
+    if needs_confirming:
         link = site_url + reverse("voice:confirm", kwargs={"token": confirmation_token(story)})
         email_queue(
             to=story.author_email,

@@ -8,6 +8,7 @@ urlpatterns = [
     path("services/<slug:slug>/tell-us/", public.story_new, name="story_new"),
     path("services/<slug:slug>/stories/", public.service_stories, name="service_stories"),
     path("stories/<int:pk>/", public.story_detail, name="story"),
+    path("organisations/<slug:slug>/stories/", public.organisation_stories, name="organisation_feedback"),
     path("stories/confirm/<str:token>/", public.story_confirm, name="confirm"),
     path("stories/<int:pk>/follow/", public.story_follow, name="follow"),
     path("stories/<int:pk>/report/", public.story_report, name="report"),

@@ -7,8 +7,10 @@ from collections.abc import Iterator
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from heard.api.enums import Scope
+from heard.api.services import token_create
 from heard.core.permissions import access_of
-from heard.organisations.models import Membership
+from heard.organisations.models import Membership, Organisation
 from tests.factories import ServiceFactory, StoryFactory
 
 # Permissions every signed-in person holds: not staff pages.
@@ -60,6 +62,10 @@ def _url(name: str, pattern: URLPattern, provider_slug: str, membership_id: int)
         published_at="2026-11-01T10:00Z",
     )
     ids = {"slug": provider_slug, "membership_id": membership_id, "pk": story.pk}
+    if name.startswith("api:"):  # pages about one API token
+        organisation = Organisation.objects.get(slug=provider_slug)
+        token, _key = token_create(organisation=organisation, by=None, name="Test", scopes=[Scope.OPEN311])
+        ids["pk"] = token.pk
     kwargs = {key: ids[key] for key in pattern.pattern.converters}
     return reverse(name, kwargs=kwargs)
 
@@ -89,6 +95,7 @@ OTHER_ORG_PAGES = [
     "organisations:manage_members",
     "organisations:manage_edit",
     "organisations:manage_activity",
+    "api:tokens",
 ]
 
 
@@ -121,6 +128,7 @@ ALLOWED = {
     # Stories are checked by the conveners of the organisation running the site (test_stories.py).
     "voice:moderation_queue": ["site_admin"],
     "voice:organisation_stories": ["responder", "manager", "site_admin"],
+    "api:tokens": ["manager", "org_admin", "site_admin"],
 }
 SITE_WIDE = {
     "voice:moderation_queue",

@@ -1,0 +1,312 @@
+"""The REST API, version 1: public reads of services, stories, responses and changes, and writes
+by API token. The OpenAPI schema is served at /api/v1/openapi.json and described on /developers/.
+
+Reads need no token and show only what anyone may read on the site. Each write names its scope;
+the token acts as the person who made it, and the same permissions as on the site are checked
+through heard.core.permissions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Query, Schema, Status
+from ninja.errors import ValidationError as InputError
+from ninja.security import HttpBearer
+
+from heard.api import schemas
+from heard.api.enums import Scope
+from heard.api.models import ApiToken
+from heard.api.services import token_for_key
+from heard.core.permissions import check
+from heard.core.ratelimit import rate_limit_exceeded
+from heard.directory.models import Service
+from heard.directory.selectors import service_detail, service_search
+from heard.voice import selectors as voice_selectors
+from heard.voice import services as voice_services
+from heard.voice.models import Story
+
+MAX_PER_PAGE = 100
+
+
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer <key>`, for a token holding `scope`."""
+
+    def __init__(self, scope: Scope) -> None:
+        super().__init__()
+        self.scope = scope
+
+    def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
+        return token_for_key(token, scope=self.scope)
+
+
+api = NinjaAPI(
+    title="Heard API",
+    version="1",
+    description=(
+        "Services, the stories residents tell about them, providers' answers and the changes they made. "
+        "Reading is open to everyone; writing needs an API token with the right scope."
+    ),
+    urls_namespace="api-v1",
+    docs_url=None,
+)
+
+
+class Paging(Schema):
+    page: int = 1
+    per_page: int = 20
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request: HttpRequest, error: ValidationError) -> Any:
+    errors = {field: [str(m) for m in messages] for field, messages in getattr(error, "message_dict", {}).items()}
+    return api.create_response(request, {"detail": " ".join(error.messages), "errors": errors}, status=400)
+
+
+@api.exception_handler(InputError)
+def _input_error(request: HttpRequest, error: InputError) -> Any:
+    """Input of the wrong shape: 422, with the problem beside each field, as other refusals."""
+    errors: dict[str, list[str]] = {}
+    for problem in error.errors:
+        field = str(problem.get("loc", ["", "input"])[-1])
+        errors.setdefault(field, []).append(str(problem.get("msg", "")))
+    return api.create_response(request, {"detail": _("Some of the input is not right."), "errors": errors}, status=422)
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request: HttpRequest, error: PermissionDenied) -> Any:
+    return api.create_response(request, {"detail": _("This token may not do that."), "errors": {}}, status=403)
+
+
+def _page(items: QuerySet, paging: Paging) -> tuple[dict[str, Any], list[Any]]:
+    per_page = max(1, min(paging.per_page, MAX_PER_PAGE))
+    page = Paginator(items, per_page).get_page(paging.page)
+    return {"count": page.paginator.count, "page": page.number, "pages": page.paginator.num_pages}, list(page)
+
+
+def _url(path: str) -> str:
+    return settings.HEARD_SITE_URL + path
+
+
+def _organisation(organisation: Any) -> dict[str, str]:
+    return {"slug": organisation.slug, "name": organisation.name}
+
+
+def _service(service: Service) -> dict[str, Any]:
+    return {
+        "slug": service.slug,
+        "uid": str(service.uid),
+        "name": service.name,
+        "description": service.description,
+        "category": service.category,
+        "status": service.status,
+        "organisation": _organisation(service.organisation),
+        "areas": [area.name for area in service.areas.all()],
+        "eligibility": service.eligibility,
+        "fees": service.fees,
+        "url": service.url,
+        "email": service.email,
+        "phone": service.phone,
+        "address": service.address,
+        "opening_hours": service.opening_hours,
+        "html_url": _url(service.get_absolute_url()),
+    }
+
+
+def _response(response: Any) -> dict[str, Any]:
+    return {
+        "id": response.pk,
+        "story_id": response.story_id,
+        "organisation": _organisation(response.organisation),
+        "status": response.status,
+        "text": response.text,
+        "created_at": response.created_at,
+    }
+
+
+def _story(story: Story) -> dict[str, Any]:
+    return {
+        "id": story.pk,
+        "service": story.service.slug,
+        "title": story.title,
+        "text": story.public_text,
+        "author": story.shown_name,
+        "rating_overall": story.rating_overall,
+        "rating_access": story.rating_access,
+        "rating_respect": story.rating_respect,
+        "rating_outcome": story.rating_outcome,
+        "listened": story.listened,
+        "published_at": story.published_at,
+        "html_url": _url(story.get_absolute_url()),
+        "responses": [_response(response) for response in story.responses.all()],
+    }
+
+
+def _public_service(slug: str) -> Service:
+    return service_detail(slug=slug)
+
+
+def _acting_person(request: HttpRequest) -> Any:
+    token: ApiToken = request.auth  # type: ignore[attr-defined]
+    return token.created_by
+
+
+def _write_allowed(request: HttpRequest) -> None:
+    token: ApiToken = request.auth  # type: ignore[attr-defined]
+    limit = settings.HEARD_API_WRITES_PER_HOUR
+    if rate_limit_exceeded(request, action="api_write", limit=limit, period_seconds=3600, who=f"token:{token.pk}"):
+        raise ValidationError(
+            _("This token has made %(limit)d changes in the last hour. Try again later.") % {"limit": limit}
+        )
+
+
+# Reading
+
+
+@api.get("/services", response=schemas.ServicePage, tags=["services"], summary="List services")
+def services_list(request: HttpRequest, paging: Query[Paging], q: str = "", category: str = "") -> Any:
+    items = service_search(text=q, category=category).prefetch_related("areas")
+    meta, rows = _page(items, paging)
+    return {**meta, "results": [_service(service) for service in rows]}
+
+
+@api.get("/services/{slug}", response=schemas.ServiceOut, tags=["services"], summary="One service")
+def services_detail(request: HttpRequest, slug: str) -> Any:
+    return _service(_public_service(slug))
+
+
+@api.get("/stories", response=schemas.StoryPage, tags=["stories"], summary="Published stories, newest first")
+def stories_list(request: HttpRequest, paging: Query[Paging], service: str = "", rating: int | None = None) -> Any:
+    about = _public_service(service) if service else None
+    meta, rows = _page(voice_selectors.public_stories(service=about, rating=rating), paging)
+    return {**meta, "results": [_story(story) for story in rows]}
+
+
+@api.get("/stories/{story_id}", response=schemas.StoryOut, tags=["stories"], summary="One published story")
+def stories_detail(request: HttpRequest, story_id: int) -> Any:
+    return _story(get_object_or_404(voice_selectors.public_stories(), pk=story_id))
+
+
+@api.get("/responses", response=schemas.ResponsePage, tags=["responses"], summary="Providers' answers")
+def responses_list(request: HttpRequest, paging: Query[Paging], service: str = "", status: str = "") -> Any:
+    about = _public_service(service) if service else None
+    meta, rows = _page(voice_selectors.public_responses(service=about, status=status), paging)
+    return {**meta, "results": [_response(response) for response in rows]}
+
+
+@api.get("/changes", response=schemas.ChangePage, tags=["changes"], summary="“You said, we did”")
+def changes_list(request: HttpRequest, paging: Query[Paging], service: str = "") -> Any:
+    about = _public_service(service) if service else None
+    meta, rows = _page(voice_selectors.public_changes(service=about), paging)
+    return {
+        **meta,
+        "results": [
+            {
+                "id": change.pk,
+                "service": change.service.slug,
+                "title": change.title,
+                "description": change.description,
+                "changed_on": change.changed_on,
+                "stories": [story.pk for story in change.stories.all()],
+            }
+            for change in rows
+        ],
+    }
+
+
+# Writing
+
+
+@api.post(
+    "/stories",
+    response={201: schemas.SubmittedOut, 400: schemas.ErrorOut, 404: schemas.ErrorOut},
+    auth=TokenAuth(Scope.STORIES_WRITE),
+    tags=["stories"],
+    summary="Tell a story (it waits to be checked)",
+)
+def stories_create(request: HttpRequest, payload: schemas.StoryIn) -> Any:
+    _write_allowed(request)
+    token: ApiToken = request.auth  # type: ignore[attr-defined]
+    story = voice_services.story_submit(
+        service=_public_service(payload.service),
+        by=None,
+        title=payload.title,
+        text=payload.text,
+        rating_overall=payload.rating_overall,
+        listened=payload.listened,
+        rating_access=payload.rating_access,
+        rating_respect=payload.rating_respect,
+        rating_outcome=payload.rating_outcome,
+        author_email=payload.author_email,
+        author_name=payload.author_name,
+        site_url=settings.HEARD_SITE_URL,
+        confirm_email=token.confirm_by_email and bool(payload.author_email),
+        via_token=token.pk,
+    )
+    return Status(201, {"id": story.pk, "status": story.status})
+
+
+@api.post(
+    "/stories/{story_id}/responses",
+    response={201: schemas.ResponseOut, 400: schemas.ErrorOut, 403: schemas.ErrorOut, 404: schemas.ErrorOut},
+    auth=TokenAuth(Scope.RESPONSES_WRITE),
+    tags=["responses"],
+    summary="Answer a published story",
+)
+def responses_create(request: HttpRequest, story_id: int, payload: schemas.ResponseIn) -> Any:
+    _write_allowed(request)
+    person = _acting_person(request)
+    story = voice_selectors.published_story(request, story_id)
+    check(person, "voice.respond", story)
+    response = voice_services.response_create(
+        story=story, by=person, text=payload.text, status=payload.status, site_url=settings.HEARD_SITE_URL
+    )
+    return Status(201, _response(response))
+
+
+@api.post(
+    "/changes",
+    response={201: schemas.ChangeOut, 400: schemas.ErrorOut, 403: schemas.ErrorOut, 404: schemas.ErrorOut},
+    auth=TokenAuth(Scope.CHANGES_WRITE),
+    tags=["changes"],
+    summary="Record a change to a service and the stories behind it",
+)
+def changes_create(request: HttpRequest, payload: schemas.ChangeIn) -> Any:
+    _write_allowed(request)
+    person = _acting_person(request)
+    service = _public_service(payload.service)
+    check(person, "voice.record_change", service)
+    stories = list(Story.objects.filter(pk__in=payload.stories))
+    if len(stories) != len(set(payload.stories)):
+        raise ValidationError({"stories": [_("Some of these stories do not exist.")]})
+    change = voice_services.change_record(
+        service=service,
+        by=person,
+        title=payload.title,
+        description=payload.description,
+        changed_on=payload.changed_on,
+        stories=stories,
+        site_url=settings.HEARD_SITE_URL,
+    )
+    return Status(
+        201,
+        {
+            "id": change.pk,
+            "service": service.slug,
+            "title": change.title,
+            "description": change.description,
+            "changed_on": change.changed_on,
+            "stories": [story.pk for story in stories],
+        },
+    )
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, error: Http404) -> Any:
+    return api.create_response(request, {"detail": _("Not found."), "errors": {}}, status=404)

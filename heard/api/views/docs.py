@@ -1,0 +1,31 @@
+"""The page that tells developers how to use Heard's APIs."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+
+from heard.api.enums import Scope
+from heard.core.permissions import public
+
+# The Open311 key of the demo world, published so a client can post straight away.
+DEMO_OPEN311_KEY = "demo-open311-key"
+
+
+@public
+def developers(request: HttpRequest) -> HttpResponse:
+    site = settings.HEARD_SITE_URL
+    return render(
+        request,
+        "api/developers.html",
+        {
+            "site": site,
+            "openapi_url": site + reverse("api-v1:openapi-json"),
+            "rest_base": site + "/api/v1",
+            "open311_base": site + reverse("open311:root"),
+            "scopes": Scope.choices,
+            "demo_key": DEMO_OPEN311_KEY if settings.HEARD_DEMO else "",
+        },
+    )
