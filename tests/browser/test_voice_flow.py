@@ -49,5 +49,15 @@ def test_story_from_telling_to_answer(page_for, demo_world) -> None:
     assert responder.get_by_text("A manager will call you this week.").is_visible()
     assert mail.outbox[-1].to == ["kemi@example.org"]
     assert "Where things stand: Looking into it" in mail.outbox[-1].body
+
+    # "You said, we did": the provider records a change and links the story; its author hears.
+    responder.goto(f"/services/{service.slug}/changes/new/")
+    responder.get_by_label("What changed").fill("Boiler repairs answered within 24 hours in winter")
+    responder.get_by_label("When it changed").fill("2026-11-20")
+    responder.get_by_label(re.compile(r"Waited six weeks for a boiler")).check()
+    responder.get_by_role("button", name="Record the change").click()
+    assert responder.get_by_text("Boiler repairs answered within 24 hours in winter").first.is_visible()
+    assert mail.outbox[-1].to == ["kemi@example.org"]
+    assert "Boiler repairs answered within 24 hours in winter" in mail.outbox[-1].body
     for page in (resident, convener, responder):
         assert page.csp_violations == []
