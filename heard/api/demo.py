@@ -6,8 +6,7 @@ from typing import Any
 
 from heard.api.enums import Scope
 from heard.api.models import ApiToken
-from heard.api.services import key_hash, token_create
-from heard.api.views.docs import DEMO_OPEN311_KEY
+from heard.api.services import DEMO_OPEN311_KEY, key_hash, token_create
 
 
 def seed(world: dict[str, Any]) -> None:

@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query, Schema, Status
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as InputError
 from ninja.security import HttpBearer
 
@@ -79,9 +80,31 @@ def _input_error(request: HttpRequest, error: InputError) -> Any:
     return api.create_response(request, {"detail": _("Some of the input is not right."), "errors": errors}, status=422)
 
 
+@api.exception_handler(AuthenticationError)
+def _unauthorised(request: HttpRequest, error: AuthenticationError) -> Any:
+    return api.create_response(
+        request,
+        {
+            "detail": _("Send a valid API token with the scope this needs, as Authorization: Bearer <token>."),
+            "errors": {},
+        },
+        status=401,
+    )
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, error: HttpError) -> Any:
+    """Ninja's own refusals, such as a body that is not JSON."""
+    return api.create_response(
+        request, {"detail": _("The request could not be read. Send JSON."), "errors": {}}, status=error.status_code
+    )
+
+
 @api.exception_handler(PermissionDenied)
 def _forbidden(request: HttpRequest, error: PermissionDenied) -> Any:
-    return api.create_response(request, {"detail": _("This token may not do that."), "errors": {}}, status=403)
+    return api.create_response(
+        request, {"detail": _("This token may not do that, or not for this organisation."), "errors": {}}, status=403
+    )
 
 
 def _page(items: QuerySet, paging: Paging) -> tuple[dict[str, Any], list[Any]]:
@@ -152,8 +175,12 @@ def _public_service(slug: str) -> Service:
     return service_detail(slug=slug)
 
 
-def _acting_person(request: HttpRequest) -> Any:
+def _acting_person(request: HttpRequest, organisation: Any) -> Any:
+    """The person a token acts as, for something belonging to `organisation`: a token speaks
+    only for its own organisation, and only as far as its maker's roles allow."""
     token: ApiToken = request.auth  # type: ignore[attr-defined]
+    if organisation.pk != token.organisation_id:
+        raise PermissionDenied
     return token.created_by
 
 
@@ -261,8 +288,8 @@ def stories_create(request: HttpRequest, payload: schemas.StoryIn) -> Any:
 )
 def responses_create(request: HttpRequest, story_id: int, payload: schemas.ResponseIn) -> Any:
     _write_allowed(request)
-    person = _acting_person(request)
     story = voice_selectors.published_story(request, story_id)
+    person = _acting_person(request, story.service.organisation)
     check(person, "voice.respond", story)
     response = voice_services.response_create(
         story=story, by=person, text=payload.text, status=payload.status, site_url=settings.HEARD_SITE_URL
@@ -279,8 +306,8 @@ def responses_create(request: HttpRequest, story_id: int, payload: schemas.Respo
 )
 def changes_create(request: HttpRequest, payload: schemas.ChangeIn) -> Any:
     _write_allowed(request)
-    person = _acting_person(request)
     service = _public_service(payload.service)
+    person = _acting_person(request, service.organisation)
     check(person, "voice.record_change", service)
     stories = list(Story.objects.filter(pk__in=payload.stories))
     if len(stories) != len(set(payload.stories)):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from ninja import Field, Schema
 
@@ -123,7 +124,7 @@ class ChangeIn(Schema):
     title: str = Field(max_length=200)
     description: str = ""
     changed_on: dt.date
-    stories: list[int] = []
+    stories: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = []
 
 
 class ErrorOut(Schema):

@@ -7,6 +7,7 @@ import hashlib
 import secrets
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -15,10 +16,12 @@ from django.utils.translation import gettext as _
 from heard.api.enums import Scope
 from heard.api.models import ApiToken
 from heard.core.services import log_action
-from heard.organisations import roles
 from heard.organisations.models import Organisation
 
 KEY_PREFIX = "heard_"
+# The Open311 key of the demo world, published on the developers page so a client can post
+# straight away. It works only while HEARD_DEMO is on.
+DEMO_OPEN311_KEY = "demo-open311-key"
 # How often the "last used" time is written, so a busy client does not write on every request.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=5)
 
@@ -78,7 +81,8 @@ def token_for_key(key: str, *, scope: str) -> ApiToken | None:
     """The token a key belongs to if it may be used for `scope` now, else None.
 
     A token works only while it is not revoked and the person who made it still has an active
-    account and a role in the token's organisation (or is a site administrator)."""
+    account and may manage the organisation's tokens (a manager, an administrator, or a site
+    administrator)."""
     if not key:
         return None
     token = (
@@ -88,10 +92,12 @@ def token_for_key(key: str, *, scope: str) -> ApiToken | None:
     )
     if token is None or scope not in token.scopes:
         return None
+    if key == DEMO_OPEN311_KEY and not settings.HEARD_DEMO:
+        return None  # the demo's key is published: it works in demo mode only
     person = token.created_by
-    if person is None or not person.is_active:
-        return None
-    if not (roles.is_site_admin(person) or token.organisation_id in roles.roles_by_organisation(person)):
+    # The maker must still be allowed to make this organisation's tokens; what each scope does is
+    # checked again, with the maker's roles, where it is used.
+    if person is None or not person.is_active or not person.has_perm("api.manage_tokens", token.organisation):
         return None
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:

@@ -118,9 +118,8 @@ def check_attributes(answers: dict[str, list[str]]) -> tuple[dict[str, Any], lis
     """The answers in their types, and a problem in words for each wrong or missing one."""
     problems: list[str] = []
     clean: dict[str, Any] = {}
-    for code in answers:
-        if code not in BY_CODE:
-            problems.append(_("attribute[%(code)s] is not a question of this service.") % {"code": code})
+    # Answers to questions the service does not ask (some clients add their own, such as a
+    # report's address on their site) are left out, not refused.
     for attribute in ATTRIBUTES:
         values = answers.get(attribute.code, [])
         if not values:

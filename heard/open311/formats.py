@@ -10,6 +10,8 @@ from xml.etree import ElementTree as ET
 
 from django.http import HttpResponse
 
+from heard.core.text import without_control_characters
+
 FORMATS = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
 
 # The element each container's items are called, in the spec's XML.
@@ -38,7 +40,8 @@ def _text(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, dt.datetime):
         return w3c_datetime(value) or ""
-    return str(value)
+    # XML 1.0 cannot carry most control characters, whatever a story's text holds.
+    return without_control_characters(str(value))
 
 
 def _append(parent: ET.Element, name: str, value: Any) -> None:

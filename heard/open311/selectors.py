@@ -11,7 +11,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from heard.api.models import ApiToken
-from heard.directory.enums import ServiceCategory, ServiceStatus
+from heard.directory.enums import ServiceCategory
 from heard.directory.models import Service
 from heard.voice.enums import ModerationReason, ResponseStatus, StoryStatus
 from heard.voice.models import Response, Story
@@ -29,23 +29,34 @@ def jurisdiction() -> str:
     return host.removeprefix("www.")
 
 
-def services(*, with_private: bool) -> QuerySet[Service]:
-    listed = Service.objects.listed().select_related("organisation").order_by("name", "pk")
-    return listed if with_private else listed.not_private()
+def _visible_services(token: ApiToken | None) -> Q:
+    """Public services, and with a key the private services of the key's own organisation."""
+    visible = Q(is_private=False)
+    if token is not None:
+        visible |= Q(organisation_id=token.organisation_id)
+    return visible
 
 
-def service_by_code(code: str, *, with_private: bool) -> Service | None:
-    return services(with_private=with_private).filter(slug=code).first() if code else None
+def services(*, token: ApiToken | None) -> QuerySet[Service]:
+    return (
+        Service.objects.listed().filter(_visible_services(token)).select_related("organisation").order_by("name", "pk")
+    )
 
 
-def service_record(service: Service) -> dict[str, Any]:
+def service_by_code(code: str, *, token: ApiToken | None) -> Service | None:
+    return services(token=token).filter(slug=code).first() if code else None
+
+
+def service_record(service: Service, *, token: ApiToken | None = None) -> dict[str, Any]:
+    """A service as an Open311 request type. For a key whose requests wait for their authors to
+    confirm them, every service is "batch": posting answers a token, not yet an id."""
     category = str(ServiceCategory(service.category).label)
     return {
         "service_code": service.slug,
         "service_name": service.name,
         "description": service.description,
         "metadata": True,
-        "type": "realtime",
+        "type": "batch" if token is not None and token.confirm_by_email else "realtime",
         "keywords": f"{service.organisation.name}, {category}",
         "group": category,
     }
@@ -55,17 +66,14 @@ def service_notice() -> str:
     return _("Thank you. Your story is checked before it is published, and the provider can answer it in public.")
 
 
-def requests(*, with_private: bool, token: ApiToken | None = None, one: bool = False) -> QuerySet[Story]:
-    """Stories as service requests: the published ones, and those the asking client sent itself.
-    Asked for by its id (`one`), any story's request can be read, its text only once published."""
-    stories = Story.objects.exclude(service__status=ServiceStatus.DEFUNCT).exclude(status=StoryStatus.UNCONFIRMED)
-    if not with_private:
-        stories = stories.filter(service__is_private=False)
-    if not one:
-        visible = Q(status=StoryStatus.PUBLISHED)
-        if token is not None:
-            visible |= Q(open311_request__api_token=token)
-        stories = stories.filter(visible)
+def requests(*, token: ApiToken | None = None) -> QuerySet[Story]:
+    """Stories as service requests: the published ones, and those the asking client sent itself
+    (before they are published too), about services the client may see."""
+    service_ids = Service.objects.listed().filter(_visible_services(token)).values("pk")
+    visible = Q(status=StoryStatus.PUBLISHED)
+    if token is not None:
+        visible |= Q(open311_request__api_token=token) & ~Q(status=StoryStatus.UNCONFIRMED)
+    stories = Story.objects.filter(visible, service__in=service_ids)
     return (
         stories.annotate(
             closed=Exists(Response.objects.filter(story=OuterRef("pk"), status=ResponseStatus.CHANGE_MADE))

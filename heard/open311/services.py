@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from heard.api.models import ApiToken
 from heard.core import postcodes
+from heard.core.text import without_control_characters
 from heard.directory.models import Service
 from heard.open311.definition import check_attributes, posted_attributes
 from heard.open311.formats import Open311Error
@@ -25,9 +27,20 @@ CONTACT_FIELDS = ("first_name", "last_name", "phone", "device_id", "account_id")
 _POSTCODE_WORDS = 3  # a UK postcode is at most two words; look at the last few of the address
 
 
+@dataclass
+class CheckedRequest:
+    """A posted request that passed every check, ready to store."""
+
+    description: str
+    email: str
+    answers: dict[str, Any]
+    district: str
+    private: dict[str, Any] = field(default_factory=dict)
+
+
 def _value(data: QueryDict, name: str) -> str:
     # An empty parameter behaves exactly like a missing one.
-    return (data.get(name) or "").strip()
+    return without_control_characters(data.get(name) or "").strip()
 
 
 def _coordinate(text: str, low: float, high: float) -> float | None:
@@ -35,7 +48,7 @@ def _coordinate(text: str, low: float, high: float) -> float | None:
         number = float(text)
     except ValueError:
         return None
-    return number if low <= number <= high else None
+    return number if low <= number <= high else None  # also refuses nan and inf
 
 
 def _district(address: str) -> str:
@@ -48,8 +61,8 @@ def _district(address: str) -> str:
     return ""
 
 
-def request_create(*, service: Service, token: ApiToken, data: QueryDict) -> Open311Request:
-    """Check everything first and answer every problem at once; store nothing unless all is well."""
+def request_check(data: QueryDict) -> CheckedRequest:
+    """Check everything a client posted and answer every problem at once."""
     problems: list[str] = []
     lat, long = _value(data, "lat"), _value(data, "long")
     address, address_id = _value(data, "address_string"), _value(data, "address_id")
@@ -89,37 +102,56 @@ def request_create(*, service: Service, token: ApiToken, data: QueryDict) -> Ope
         except ValidationError:
             problems.append(_("media_url must be a web address starting with http or https."))
 
-    answers, attribute_problems = check_attributes(posted_attributes(data))
+    answers, attribute_problems = check_attributes(
+        {code: [without_control_characters(v) for v in values] for code, values in posted_attributes(data).items()}
+    )
     problems.extend(attribute_problems)
     if problems:
         raise Open311Error(400, *problems)
-
-    title = answers.get("title") or Truncator(description.splitlines()[0]).chars(120)
     contact = {name: _value(data, name)[:200] for name in CONTACT_FIELDS if _value(data, name)}
-    confirm = token.confirm_by_email and bool(email)
-    with transaction.atomic():
-        try:
-            story = voice_services.story_submit(
-                service=service,
-                by=None,
-                title=title,
-                text=description,
-                rating_overall=int(answers["rating_overall"]),
-                listened=answers["listened"],
-                rating_access=int(answers["rating_access"]) if "rating_access" in answers else None,
-                rating_respect=int(answers["rating_respect"]) if "rating_respect" in answers else None,
-                rating_outcome=int(answers["rating_outcome"]) if "rating_outcome" in answers else None,
-                author_email=email,
-                author_name=contact.get("first_name", ""),
-                site_url=settings.HEARD_SITE_URL,
-                confirm_email=confirm,
-                via_token=token.pk,
-            )
-        except ValidationError as error:
-            raise Open311Error(400, *error.messages) from error
-        return Open311Request.objects.create(
-            story=story,
-            api_token=token,
-            district=_district(address),
-            private={**place, **contact, **({"media_url": media_url} if media_url else {}), "attributes": answers},
+    return CheckedRequest(
+        description=description,
+        email=email,
+        answers=answers,
+        district=_district(address),
+        private={
+            **place,
+            **contact,
+            **({"email": email} if email else {}),
+            **({"media_url": media_url} if media_url else {}),
+            "attributes": answers,
+        },
+    )
+
+
+@transaction.atomic
+def request_create(*, service: Service, token: ApiToken, checked: CheckedRequest) -> Open311Request:
+    """Store a checked request as a story waiting to be checked, with what came with it.
+
+    The resident's name and contact details stay with the request, encrypted, for the client
+    that sent them; the story is shown as by "Resident". With a key that asks for it, a story
+    that gives an email address waits until its author confirms it."""
+    answers = checked.answers
+    rating = {
+        name: int(answers[name]) if name in answers else None
+        for name in ("rating_access", "rating_respect", "rating_outcome")
+    }
+    try:
+        story = voice_services.story_submit(
+            service=service,
+            by=None,
+            title=answers.get("title") or Truncator(checked.description.splitlines()[0]).chars(120),
+            text=checked.description,
+            rating_overall=int(answers["rating_overall"]),
+            listened=answers["listened"],
+            author_email=checked.email,
+            site_url=settings.HEARD_SITE_URL,
+            confirm_email=token.confirm_by_email and bool(checked.email),
+            via_token=token.pk,
+            **rating,
         )
+    except ValidationError as error:
+        raise Open311Error(400, *error.messages) from error
+    return Open311Request.objects.create(
+        story=story, api_token=token, district=checked.district, private=checked.private
+    )

@@ -4,7 +4,7 @@ from heard.open311 import views
 
 app_name = "open311"
 
-FMT = r"\.(?P<fmt>[a-z]+)$"
+FMT = r"\.(?P<fmt>[A-Za-z]+)$"
 
 urlpatterns = [
     path("open311/v2/", views.discovery, {"fmt": "xml"}, name="root"),

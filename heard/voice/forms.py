@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from heard.directory.models import Service
@@ -222,7 +223,7 @@ class SubscriptionForm(forms.Form):
 ANSWERED_CHOICES = [
     ("", _("Any")),
     ("unanswered", _("Not answered yet")),
-    *[(value, _("Answered: %(status)s") % {"status": label}) for value, label in ResponseStatus.choices],
+    *[(value, format_lazy(_("Answered: {status}"), status=label)) for value, label in ResponseStatus.choices],
 ]
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from heard.core.services import email_queue, log_action
+from heard.core.text import without_control_characters
 from heard.directory.models import Service
 from heard.voice.enums import Frequency, StoryStatus
 from heard.voice.models import (
@@ -80,9 +81,9 @@ def story_submit(
         service=service,
         author=by if signed_in else None,
         author_email="" if signed_in else author_email.strip().lower(),
-        author_name=(author_name.strip() or (by.display_name if signed_in else ""))[:80],
-        title=title.strip(),
-        text=text.strip(),
+        author_name=(without_control_characters(author_name).strip() or (by.display_name if signed_in else ""))[:80],
+        title=without_control_characters(title).strip(),
+        text=without_control_characters(text).strip(),
         rating_overall=rating_overall,
         rating_access=rating_access,
         rating_respect=rating_respect,
@@ -223,7 +224,11 @@ def response_create(*, story: Story, by: Any, text: str, status: str, site_url: 
     if story.status != StoryStatus.PUBLISHED:
         raise ValidationError(_("Only a published story can be answered."))
     response = Response(
-        story=story, organisation=story.service.organisation, author=by, text=text.strip(), status=status
+        story=story,
+        organisation=story.service.organisation,
+        author=by,
+        text=without_control_characters(text).strip(),
+        status=status,
     )
     response.full_clean()
     response.save()
@@ -268,7 +273,11 @@ def change_record(
     if foreign:
         raise ValidationError({"stories": _("Link only published stories about this service.")})
     change = Change(
-        service=service, title=title.strip(), description=description.strip(), changed_on=changed_on, created_by=by
+        service=service,
+        title=without_control_characters(title).strip(),
+        description=without_control_characters(description).strip(),
+        changed_on=changed_on,
+        created_by=by,
     )
     change.full_clean()
     change.save()

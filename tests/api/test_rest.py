@@ -7,9 +7,10 @@ from django.utils import timezone
 
 from heard.api.enums import Scope
 from heard.api.services import token_create, token_revoke
+from heard.organisations.enums import Role
 from heard.voice.enums import ResponseStatus, StoryStatus
 from heard.voice.models import Change, Response, Story
-from tests.factories import ServiceFactory, StoryFactory
+from tests.factories import MembershipFactory, ServiceFactory, StoryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -108,16 +109,23 @@ def test_writes_need_a_token_with_the_scope(client, service, provider, site_admi
     assert client.post("/api/v1/stories", body, content_type="application/json", **bearer(writer)).status_code == 401
 
 
+@pytest.fixture
+def speaker(manager, provider):
+    """A manager who also answers stories: the person a CRM's token acts as."""
+    MembershipFactory(user=manager, organisation=provider, role=Role.RESPONDER)
+    return manager
+
+
 def test_a_responders_token_answers_and_the_permission_is_checked(
-    client, published, responder, provider, other_provider
+    client, published, speaker, provider, other_provider
 ) -> None:
-    _token, key = token_create(organisation=provider, by=responder, name="CRM", scopes=[Scope.RESPONSES_WRITE])
+    _token, key = token_create(organisation=provider, by=speaker, name="CRM", scopes=[Scope.RESPONSES_WRITE])
     body = {"text": "We are looking into it.", "status": ResponseStatus.LOOKING_INTO_IT}
     response = client.post(
         f"/api/v1/stories/{published.pk}/responses", body, content_type="application/json", **bearer(key)
     )
     assert response.status_code == 201
-    assert Response.objects.get().author == responder
+    assert Response.objects.get().author == speaker
     other_story = StoryFactory(
         service=ServiceFactory(organisation=other_provider), status=StoryStatus.PUBLISHED, published_at=timezone.now()
     )
@@ -128,9 +136,9 @@ def test_a_responders_token_answers_and_the_permission_is_checked(
     assert Response.objects.count() == 1
 
 
-def test_a_token_stops_working_when_its_maker_loses_their_role(client, published, responder, provider) -> None:
-    _token, key = token_create(organisation=provider, by=responder, name="CRM", scopes=[Scope.RESPONSES_WRITE])
-    responder.memberships.all().delete()
+def test_a_token_stops_working_when_its_maker_may_no_longer_make_tokens(client, published, speaker, provider) -> None:
+    _token, key = token_create(organisation=provider, by=speaker, name="CRM", scopes=[Scope.RESPONSES_WRITE])
+    speaker.memberships.filter(role=Role.MANAGER).delete()  # still a responder, no longer a manager
     body = {"text": "Hello.", "status": ResponseStatus.ACKNOWLEDGED}
     response = client.post(
         f"/api/v1/stories/{published.pk}/responses", body, content_type="application/json", **bearer(key)
@@ -138,8 +146,8 @@ def test_a_token_stops_working_when_its_maker_loses_their_role(client, published
     assert response.status_code == 401
 
 
-def test_a_change_is_recorded_with_its_stories(client, service, published, responder, provider) -> None:
-    _token, key = token_create(organisation=provider, by=responder, name="CRM", scopes=[Scope.CHANGES_WRITE])
+def test_a_change_is_recorded_with_its_stories(client, service, published, speaker, provider) -> None:
+    _token, key = token_create(organisation=provider, by=speaker, name="CRM", scopes=[Scope.CHANGES_WRITE])
     body = {
         "service": "housing-repairs",
         "title": "Evening visits",
@@ -169,3 +177,33 @@ def test_writes_per_token_are_rate_limited(client, service, provider, site_admin
     ]
     assert codes == [201, 201, 400]
     assert Story.objects.count() == 2
+
+
+def test_a_token_speaks_only_for_its_own_organisation(client, speaker, provider, other_provider) -> None:
+    """Its maker answers for another organisation too, but this token is the provider's."""
+    MembershipFactory(user=speaker, organisation=other_provider, role=Role.RESPONDER)
+    _token, key = token_create(organisation=provider, by=speaker, name="CRM", scopes=[Scope.RESPONSES_WRITE])
+    theirs = StoryFactory(
+        service=ServiceFactory(organisation=other_provider), status=StoryStatus.PUBLISHED, published_at=timezone.now()
+    )
+    body = {"text": "Hello.", "status": ResponseStatus.ACKNOWLEDGED}
+    response = client.post(
+        f"/api/v1/stories/{theirs.pk}/responses", body, content_type="application/json", **bearer(key)
+    )
+    assert response.status_code == 403
+    assert Response.objects.count() == 0
+
+
+def test_odd_input_is_refused_with_the_field_named(client, service, speaker, provider) -> None:
+    _token, key = token_create(organisation=provider, by=speaker, name="CRM", scopes=[Scope.CHANGES_WRITE])
+    body = {"service": "housing-repairs", "title": "T", "changed_on": "2026-11-20", "stories": [10**30]}
+    response = client.post("/api/v1/changes", body, content_type="application/json", **bearer(key))
+    assert response.status_code == 422
+    assert "stories" in str(response.json()["errors"]) or "0" in response.json()["errors"]
+    not_json = client.post("/api/v1/changes", "{", content_type="application/json", **bearer(key))
+    assert not_json.status_code == 400
+    assert not_json.json()["detail"]
+    assert client.post("/api/v1/changes", body, content_type="application/json").json()["detail"].startswith("Send")
+    titled = {**body, "title": "Benches\u0000", "stories": []}
+    assert client.post("/api/v1/changes", titled, content_type="application/json", **bearer(key)).status_code == 201
+    assert Change.objects.get().title == "Benches"

@@ -108,7 +108,7 @@ def test_service_list_matches_the_spec_example_shape(client, service) -> None:
 
 
 def test_a_key_shows_private_services(client, service, key) -> None:
-    ServiceFactory(name="Hidden", slug="hidden", is_private=True)
+    ServiceFactory(name="Hidden", slug="hidden", is_private=True, organisation=service.organisation)
     codes = [s["service_code"] for s in as_json(client.get(f"{BASE}/services.json", {"api_key": key}))]
     assert codes == ["hidden", "housing-repairs"]
     assert client.get(f"{BASE}/services/hidden.json").status_code == 404
@@ -151,7 +151,7 @@ def test_unknown_service_code_is_a_404_in_the_spec_error_format(client, service)
     assert root.findtext("error/code") == "404"
     errors = as_json(client.get(f"{BASE}/services/nope.json"))
     assert errors[0]["code"] == 404
-    assert "nope" in errors[0]["description"]
+    assert "service_code" in errors[0]["description"]
     assert client.get(f"{BASE}/services/nope.json").status_code == 404
 
 
@@ -166,8 +166,10 @@ def test_posting_the_spec_example_makes_a_story_waiting_to_be_checked(client, se
     assert (story.service, story.status, story.rating_overall, story.listened) == (service, "pending", 2, "no")
     assert story.text == "A large sinkhole is destroying the street"
     assert story.title == "A large sinkhole is destroying the street"
-    assert (story.author_email, story.author_name) == ("smit333@sfgov.edu", "john")
+    # The address hears the outcome; the name stays with the request, not shown with the story.
+    assert (story.author_email, story.author_name, story.shown_name) == ("smit333@sfgov.edu", "", "Resident")
     stored = Open311Request.objects.get(story=story).private
+    assert stored["first_name"] == "john"
     assert (stored["lat"], stored["long"], stored["phone"], stored["media_url"]) == (
         37.76524078,
         -122.4212043,
@@ -221,12 +223,15 @@ def test_a_posted_request_reads_back_in_both_formats(client, service, key) -> No
         "37.76524078",
     )
     assert record.findtext("requested_datetime").endswith("Z")
-    # Without the key that sent it: no text before it is published, and no place or contact.
+    # Without the key that sent it, nothing until the story is published; then no place, no contact.
+    assert client.get(f"{BASE}/requests/{request_id}.json").status_code == 404
+    Story.objects.filter(pk=int(request_id)).update(status=StoryStatus.PUBLISHED, published_at=timezone.now())
     public = as_json(client.get(f"{BASE}/requests/{request_id}.json"))
     assert len(public) == 1
-    assert (public[0]["service_request_id"], public[0]["status"], public[0]["description"]) == (request_id, "open", "")
-    assert public[0]["address"] == ""
-    assert public[0]["lat"] is None
+    assert (public[0]["service_request_id"], public[0]["status"]) == (request_id, "open")
+    assert public[0]["description"] == SPEC_POST["description"]
+    assert (public[0]["address"], public[0]["lat"], public[0]["zipcode"]) == ("", None, "")
+    assert "john" not in client.get(f"/api/v1/stories/{request_id}").content.decode()
 
 
 def test_a_providers_answers_set_status_and_status_notes(client, service, responder) -> None:
@@ -283,13 +288,12 @@ def test_request_list_filters_and_its_limits(client, service) -> None:
         ({"api_key": ""}, 403, "api_key"),
         ({"api_key": "wrong"}, 403, "api_key"),
         ({"service_code": ""}, 400, "service_code is required"),
-        ({"service_code": "unknown"}, 404, "No service"),
+        ({"service_code": "unknown"}, 404, "no service"),
         ({"lat": "", "long": "", "address_string": ""}, 400, "location is required"),
         ({"lat": "91"}, 400, "lat and long"),
         ({"description": "x" * 4001}, 400, "4000"),
         ({"attribute[rating_overall]": "6"}, 400, "rating_overall"),
         ({"attribute[listened]": ""}, 400, "listened"),
-        ({"attribute[nonsense]": "1"}, 400, "nonsense"),
         ({"email": "not-an-address"}, 400, "email"),
     ],
 )
@@ -342,6 +346,8 @@ def test_a_key_that_asks_for_confirmation_answers_a_token(
     assert "service_request_id" not in data[0]
     token = data[0]["token"]
     assert as_json(client.get(f"{BASE}/tokens/{token}.json")) == [{"token": token}]
+    types = {s["type"] for s in as_json(client.get(f"{BASE}/services.json", {"api_key": kiosk}))}
+    assert types == {"batch"}
     story = Story.objects.get()
     assert story.status == StoryStatus.UNCONFIRMED
     [email] = mail.outbox
@@ -360,3 +366,62 @@ def test_request_list_runs_a_fixed_number_of_queries(client, service, django_ass
     with django_assert_max_num_queries(2):  # stories with services and requests, their answers
         data = as_json(client.get(f"{BASE}/requests.json"))
     assert len(data) == 5
+
+
+def test_a_key_sees_only_its_own_organisations_private_services(client, service, key, other_provider) -> None:
+    ServiceFactory(name="Theirs", slug="theirs", is_private=True, organisation=other_provider)
+    codes = [s["service_code"] for s in as_json(client.get(f"{BASE}/services.json", {"api_key": key}))]
+    assert codes == ["housing-repairs"]
+    response = client.post(f"{BASE}/requests.json", {**SPEC_POST, "service_code": "theirs"})
+    assert response.status_code == 404
+    assert Story.objects.count() == 0
+
+
+def test_answers_to_questions_the_service_does_not_ask_are_left_out(client, service, key) -> None:
+    data = as_json(client.post(f"{BASE}/requests.json", {**SPEC_POST, "attribute[report_url]": "http://x.example/1"}))
+    stored = Open311Request.objects.get(story_id=int(data[0]["service_request_id"]))
+    assert "report_url" not in stored.private["attributes"]
+
+
+def test_control_characters_never_reach_the_xml(client, service, key) -> None:
+    body = {**SPEC_POST, "description": "The boiler\x0b broke\x00 again", "attribute[title]": "Boiler\x01"}
+    request_id = as_json(client.post(f"{BASE}/requests.json", body))[0]["service_request_id"]
+    story = Story.objects.get(pk=int(request_id))
+    assert (story.text, story.title) == ("The boiler broke again", "Boiler")
+    record = xml(client.get(f"{BASE}/requests/{request_id}.xml", {"api_key": key})).find("request")
+    assert record.findtext("description") == "The boiler broke again"
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "status"),
+    [
+        ("requests/\u00b2.json", {}, 404),
+        ("requests/" + "9" * 5000 + ".json", {}, 404),
+        ("requests.json", {"service_request_id": "\u00b2"}, 400),
+        ("requests.json", {"service_request_id": "1,,2"}, 200),
+        ("requests.json", {"service_request_id": ",".join(["1"] * 1001)}, 400),
+        ("requests.json", {"start_date": "2026-02-30T00:00:00Z"}, 400),
+        ("requests.json", {"end_date": "0001-01-02T00:00:00Z"}, 400),
+        ("requests.json", {"start_date": "9999-12-30T00:00:00Z"}, 400),
+        ("requests.json", {"start_date": "2026-11-01T00:00:00 01:00"}, 200),  # "+" read as a space
+        ("services.JSON", {}, 200),
+    ],
+)
+def test_odd_input_gets_an_answer_not_a_crash(client, service, path, query, status) -> None:
+    response = client.get(f"{BASE}/{path}", query)
+    assert response.status_code == status
+
+
+def test_head_and_discovery_without_a_required_jurisdiction(client, service, settings) -> None:
+    settings.HEARD_OPEN311_REQUIRE_JURISDICTION = True
+    assert client.head(f"{BASE}/services.xml", {"jurisdiction_id": "127.0.0.1"}).status_code == 200
+    assert client.get(f"{BASE}/discovery.json").status_code == 200
+
+
+def test_the_demo_key_works_only_in_demo_mode(client, service, provider, site_admin, settings) -> None:
+    token_create(organisation=provider, by=site_admin, name="Demo", scopes=[Scope.OPEN311], key="demo-open311-key")
+    body = {**SPEC_POST, "api_key": "demo-open311-key"}
+    settings.HEARD_DEMO = False
+    assert client.post(f"{BASE}/requests.json", body).status_code == 403
+    settings.HEARD_DEMO = True
+    assert client.post(f"{BASE}/requests.json", body).status_code == 200

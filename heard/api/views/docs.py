@@ -8,10 +8,8 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from heard.api.enums import Scope
+from heard.api.services import DEMO_OPEN311_KEY
 from heard.core.permissions import public
-
-# The Open311 key of the demo world, published so a client can post straight away.
-DEMO_OPEN311_KEY = "demo-open311-key"
 
 
 @public

@@ -1,0 +1,17 @@
+"""Plain text from outside (API clients, forms): characters that are not text are taken out.
+
+Control characters other than tab and line breaks have no place in what people write; NUL cannot
+be stored by PostgreSQL, and XML 1.0 cannot carry most of the others, so one stray byte from a
+client could otherwise break every XML answer that includes it."""
+
+from __future__ import annotations
+
+import re
+
+# C0 controls except tab, line feed and carriage return; DEL; C1 controls; the two non-characters
+# U+FFFE and U+FFFF; lone surrogates (which cannot be encoded as UTF-8).
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+
+
+def without_control_characters(value: str) -> str:
+    return _NOT_TEXT.sub("", value)
