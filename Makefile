@@ -8,7 +8,7 @@ UV_VERSION := 0.13.8
 # apt-get needs root; use sudo when we are not root and it is there.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run install test test-deps lint format check-deploy clean
+.PHONY: run install test test-deps lint format check-deploy clean bench bench-deps
 
 ## Create the virtual environment and install the locked dependencies (again only when they change).
 install: $(VENV)/.installed
@@ -42,6 +42,24 @@ node_modules/axe-core/axe.min.js: package.json package-lock.json
 test: install test-deps
 	@mkdir -p var/static
 	$(BIN)/pytest
+
+## What the benchmarks need: wrk (Debian's package), PostgreSQL and Redis running on 127.0.0.1.
+bench-deps: /usr/bin/wrk
+
+/usr/bin/wrk:
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends wrk >/dev/null
+
+## The performance targets (docs/performance.md), on PostgreSQL in its own database, heard_bench.
+## The first run builds 1,000 services and 500,000 stories (about a minute); then about 2 minutes.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/heard_bench
+bench: install bench-deps
+	@psql "$(dir $(BENCH_DATABASE_URL))postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = '$(notdir $(BENCH_DATABASE_URL))'" | grep -q 1 \
+		|| psql "$(dir $(BENCH_DATABASE_URL))postgres" -c "CREATE DATABASE $(notdir $(BENCH_DATABASE_URL))"
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py migrate --noinput
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py seed_scale --services 1000 --stories 500000 --if-missing --yes-really
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/pages.py
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/story_submit.py
 
 lint: install
 	$(BIN)/ruff check .

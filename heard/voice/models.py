@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +19,8 @@ from heard.voice.enums import (
 )
 
 MAX_STORY_LENGTH = 5000
+# Checked in Python before saving (the database's own check constraints hold the same rule).
+RATING_RANGE = [MinValueValidator(1), MaxValueValidator(5)]
 
 
 class Story(models.Model):
@@ -37,10 +40,14 @@ class Story(models.Model):
     author_name = models.CharField(_("name shown"), max_length=80, blank=True)
     title = models.CharField(_("in a few words"), max_length=120)
     text = models.TextField(_("what happened"), max_length=MAX_STORY_LENGTH)
-    rating_overall = models.PositiveSmallIntegerField(_("overall"))
-    rating_access = models.PositiveSmallIntegerField(_("getting help"), null=True, blank=True)
-    rating_respect = models.PositiveSmallIntegerField(_("how you were treated"), null=True, blank=True)
-    rating_outcome = models.PositiveSmallIntegerField(_("what came of it"), null=True, blank=True)
+    rating_overall = models.PositiveSmallIntegerField(_("overall"), validators=RATING_RANGE)
+    rating_access = models.PositiveSmallIntegerField(_("getting help"), null=True, blank=True, validators=RATING_RANGE)
+    rating_respect = models.PositiveSmallIntegerField(
+        _("how you were treated"), null=True, blank=True, validators=RATING_RANGE
+    )
+    rating_outcome = models.PositiveSmallIntegerField(
+        _("what came of it"), null=True, blank=True, validators=RATING_RANGE
+    )
     listened = models.CharField(_("did you feel listened to?"), max_length=10, choices=Listened)
     status = models.CharField(_("status"), max_length=12, choices=StoryStatus, default=StoryStatus.PENDING)
     # What the public reads: the text with any part taken out by a moderator.
@@ -58,7 +65,14 @@ class Story(models.Model):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("story")
         verbose_name_plural = _("stories")
-        indexes = [models.Index(fields=["service", "status", "-published_at"])]
+        indexes = [
+            # A service's published stories, newest first, with what its figures count: the
+            # story list and the figures read this index alone.
+            models.Index(
+                fields=["service", "status", "-published_at", "-id", "rating_overall", "listened"],
+                name="story_service_published",
+            )
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(rating_overall__gte=1, rating_overall__lte=5), name="story_overall_1_to_5"
@@ -104,6 +118,7 @@ class Response(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["story", "created_at"], name="response_story_first")]
         verbose_name = _("response")
         verbose_name_plural = _("responses")
 

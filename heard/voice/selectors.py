@@ -5,7 +5,7 @@ import statistics
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Avg, Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import TruncMonth
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -145,25 +145,29 @@ def organisation_figures(*, organisation: Any) -> ServiceFigures:
 
 
 def _figures(published: QuerySet[Story]) -> ServiceFigures:
-    totals = published.aggregate(
+    answered = Exists(Response.objects.filter(story=OuterRef("pk")))
+    totals = published.annotate(has_answer=answered).aggregate(
         stories=Count("pk"),
         average=Avg("rating_overall"),
-        answered=Count("pk", filter=Q(responses__isnull=False), distinct=True),
+        answered=Count("pk", filter=Q(has_answer=True)),
         **{f"r{n}": Count("pk", filter=Q(rating_overall=n)) for n in range(1, 6)},
         **{f"l_{value}": Count("pk", filter=Q(listened=value)) for value in Listened.values},
     )
     count = totals["stories"]
+    # The first answer of each of the latest answered stories, read from an index per story.
+    first_answer = Response.objects.filter(story=OuterRef("pk")).order_by("created_at").values("created_at")[:1]
     first_answers = list(
-        published.annotate(first=Min("responses__created_at"))
-        .filter(first__isnull=False)
+        published.filter(answered)
+        .annotate(first=Subquery(first_answer))
         .order_by("-published_at")
         .values_list("published_at", "first")[:MEDIAN_SAMPLE]
     )
     waits = [max(0.0, (first - published_at).total_seconds() / 86400) for published_at, first in first_answers]
     since = (timezone.localdate().replace(day=1) - dt.timedelta(days=335)).replace(day=1)
+    since_moment = timezone.make_aware(dt.datetime.combine(since, dt.time.min))  # a range an index can use
     months = [
         (row["month"].date() if isinstance(row["month"], dt.datetime) else row["month"], row["n"], row["avg"])
-        for row in published.filter(published_at__date__gte=since)
+        for row in published.filter(published_at__gte=since_moment)
         .annotate(month=TruncMonth("published_at"))
         .values("month")
         .annotate(n=Count("pk"), avg=Avg("rating_overall"))

@@ -91,7 +91,9 @@ def story_submit(
         listened=listened,
         status=StoryStatus.UNCONFIRMED if needs_confirming else StoryStatus.PENDING,
     )
-    story.full_clean()
+    # The ratings' validators check their range here; the database's constraints need not be
+    # asked again before the insert (they still hold it).
+    story.full_clean(validate_constraints=False)
     story.save()
     log_action(
         action="story.submitted",

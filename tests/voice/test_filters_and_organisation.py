@@ -85,3 +85,14 @@ def test_organisation_page_runs_a_fixed_number_of_queries(client, provider, djan
         Change.objects.create(service=svc, title=f"Change {n}", changed_on="2026-10-01")
     with django_assert_num_queries(7):  # organisation, figures (3), count, page of services, changes
         client.get(reverse("voice:organisation_feedback", kwargs={"slug": provider.slug}))
+
+
+def test_a_story_answered_twice_counts_once(client, provider) -> None:
+    service = ServiceFactory(organisation=provider, slug="twice")
+    story = _published(service, 4, "Answered twice")
+    _published(service, 2, "Not answered")
+    for status in (ResponseStatus.ACKNOWLEDGED, ResponseStatus.CHANGE_MADE):
+        Response.objects.create(story=story, organisation=provider, text="Update.", status=status)
+    figures = client.get(reverse("voice:service_stories", kwargs={"slug": "twice"})).context["figures"]
+    assert (figures.stories, figures.average, figures.answered_share) == (2, 3.0, 0.5)
+    assert [count for _rating, count in figures.distribution] == [0, 1, 0, 1, 0]

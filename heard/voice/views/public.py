@@ -33,7 +33,7 @@ def story_new(request: HttpRequest, slug: str) -> HttpResponse:
         # raises it). Only stories that pass the form's checks count, and a refused one stays on the
         # page, so a person who makes mistakes loses nothing.
         if rate_limit_exceeded(
-            request, action="story_submit", limit=getattr(settings, "HEARD_STORIES_PER_HOUR", 5), period_seconds=3600
+            request, action="story_submit", limit=settings.HEARD_STORIES_PER_HOUR, period_seconds=3600
         ):
             form.add_error(
                 None,

@@ -1,0 +1,36 @@
+"""The scale data set for the benchmarks: built by bulk inserts, marked, refused twice."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from heard.directory.models import Service
+from heard.voice.enums import StoryStatus
+from heard.voice.models import Response, Story
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_scale_builds_marked_data_and_refuses_twice(settings) -> None:
+    settings.HEARD_DEMO = True
+    call_command("seed_scale", services=12, stories=600, seed=3)
+    assert Service.objects.filter(slug__startswith="scale-").count() == 12
+    assert Story.objects.count() == 600
+    published = Story.objects.filter(status=StoryStatus.PUBLISHED)
+    assert published.count() > 400
+    assert set(published.values_list("rating_overall", flat=True)) == {1, 2, 3, 4, 5}
+    assert Response.objects.exists()
+    with pytest.raises(CommandError):
+        call_command("seed_scale", services=12, stories=600)
+    call_command("seed_scale", services=12, stories=600, if_missing=True)
+    assert Story.objects.count() == 600
+
+
+def test_seed_scale_refuses_outside_demo_or_debug(settings) -> None:
+    settings.HEARD_DEMO = False
+    settings.DEBUG = False
+    with pytest.raises(CommandError):
+        call_command("seed_scale", services=2, stories=10)
+    assert Story.objects.count() == 0
