@@ -24,7 +24,7 @@ run: install
 	@mkdir -p var/static
 	$(BIN)/python manage.py migrate --noinput
 	HEARD_DEMO=true $(BIN)/python manage.py seed_demo
-	HEARD_DEMO=true $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	HEARD_DEMO=true HEARD_SITE_URL=$${HEARD_SITE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 ## What the browser tests need: Debian's chromium and the npm package axe-core.
 test-deps: node_modules/axe-core/axe.min.js /usr/bin/chromium

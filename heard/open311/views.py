@@ -89,10 +89,11 @@ def _token(request: HttpRequest) -> ApiToken | None:
 
 @endpoint(jurisdiction=False)
 def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
-    base = settings.HEARD_SITE_URL + reverse("open311:root")
+    # Addresses as the client reached us (the host is one ALLOWED_HOSTS admits).
+    base = request.build_absolute_uri(reverse("open311:root"))
     latest = selectors.services(token=None).order_by("-updated_at").values_list("updated_at", flat=True).first()
     stamp = (latest or timezone.now()).astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    docs = settings.HEARD_SITE_URL + reverse("api:docs")
+    docs = request.build_absolute_uri(reverse("api:docs"))
     return render(
         "discovery",
         {

@@ -14,7 +14,7 @@ from heard.core.permissions import public
 
 @public
 def developers(request: HttpRequest) -> HttpResponse:
-    site = settings.HEARD_SITE_URL
+    site = request.build_absolute_uri("/").rstrip("/")
     return render(
         request,
         "api/developers.html",
