@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "heard.voice",
     "heard.api",
     "heard.open311",
+    "heard.polls",
     "heard.index",
     "heard.demo",
     "django.contrib.admin",

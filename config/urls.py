@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("heard.api.urls")),
     path("api/v1/", rest_urls),
     path("", include("heard.open311.urls")),
+    path("", include("heard.polls.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import factory
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import encrypt
+from django.utils import timezone
 
 from heard.accounts.models import User
 from heard.directory.enums import ServiceCategory
 from heard.directory.models import Service
 from heard.organisations.enums import AreaKind, Role, Sector
 from heard.organisations.models import Area, Membership, Organisation, PostcodePrefix
+from heard.polls.models import Poll, Wave
 from heard.voice.enums import Listened, StoryStatus
 from heard.voice.models import Story
 
@@ -124,3 +128,24 @@ def recently_signed_in_session(user: User) -> str:
     session["account_authentication_methods_user"] = str(user.pk)
     session.save()
     return session.session_key
+
+
+class PollFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Poll
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    title = factory.Sequence(lambda n: f"Poll {n}")
+    slug = factory.Sequence(lambda n: f"poll-{n}")
+
+
+class WaveFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Wave
+
+    poll = factory.SubFactory(PollFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    label = factory.Sequence(lambda n: f"Wave {n + 1}")
+    opens_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=1))
+    closes_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=30))
+    published_at = factory.LazyFunction(timezone.now)

@@ -13,6 +13,7 @@ from heard.demo.people import DEMO_PASSWORD, PEOPLE
 from heard.directory import demo as directory_demo
 from heard.organisations import demo as organisations_demo
 from heard.organisations import services as organisation_services
+from heard.polls import demo as polls_demo
 from heard.voice import demo as voice_demo
 
 
@@ -56,4 +57,5 @@ def build() -> dict[str, Any]:
     directory_demo.seed(world)
     voice_demo.seed(world)
     api_demo.seed(world)
+    polls_demo.seed(world)
     return world

@@ -8,10 +8,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from heard.core.services import log_action
+from heard.core.slugs import unique_slug
 from heard.directory.models import Service
 from heard.directory.openreferral import ImportedService
 from heard.organisations import services as organisation_services
@@ -36,13 +36,8 @@ SERVICE_FIELDS = (
 
 
 def _unique_slug(base: str, *, exclude_pk: int | None = None) -> str:
-    slug = slugify(base)[:200] or "service"
-    candidate, n = slug, 2
     taken = Service.objects.exclude(pk=exclude_pk) if exclude_pk else Service.objects.all()
-    while taken.filter(slug=candidate).exists():
-        candidate = f"{slug}-{n}"
-        n += 1
-    return candidate
+    return unique_slug(taken, base, fallback="service")
 
 
 @transaction.atomic

@@ -6,23 +6,18 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from heard.core import postcodes
 from heard.core.services import log_action
+from heard.core.slugs import unique_slug
 from heard.organisations.enums import AREA_PARENT_KIND, Role
 from heard.organisations.models import Area, Membership, Organisation, PostcodePrefix
 from heard.organisations.roles import forget_roles
 
 
 def _unique_slug(model: type[Area] | type[Organisation], base: str) -> str:
-    slug = slugify(base)[:120] or "item"
-    candidate, n = slug, 2
-    while model.objects.filter(slug=candidate).exists():
-        candidate = f"{slug}-{n}"
-        n += 1
-    return candidate
+    return unique_slug(model.objects.all(), base, max_length=120)
 
 
 @transaction.atomic

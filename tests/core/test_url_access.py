@@ -11,7 +11,8 @@ from heard.api.enums import Scope
 from heard.api.services import token_create
 from heard.core.permissions import access_of
 from heard.organisations.models import Membership, Organisation
-from tests.factories import ServiceFactory, StoryFactory
+from heard.polls.models import Poll, Question
+from tests.factories import PollFactory, ServiceFactory, StoryFactory, WaveFactory
 
 # Permissions every signed-in person holds: not staff pages.
 FOR_EVERYONE_SIGNED_IN = {
@@ -62,6 +63,17 @@ def _url(name: str, pattern: URLPattern, provider_slug: str, membership_id: int)
         published_at="2026-11-01T10:00Z",
     )
     ids = {"slug": provider_slug, "membership_id": membership_id, "pk": story.pk}
+    if name.startswith("polls:"):  # pages about a poll, its first wave and a free-text question
+        organisation = Organisation.objects.get(slug=provider_slug)
+        poll = Poll.objects.filter(slug=provider_slug).first() or PollFactory(
+            organisation=organisation, slug=provider_slug
+        )
+        question = poll.questions.first() or Question.objects.create(
+            poll=poll, position=1, code="q1", kind="text", text="Anything else?"
+        )
+        if not poll.waves.exists():
+            WaveFactory(poll=poll)
+        ids.update(pk=question.pk, number=1, code="q1", fmt="csv")
     if name.startswith("api:"):  # pages about one API token
         organisation = Organisation.objects.get(slug=provider_slug)
         token, _key = token_create(organisation=organisation, by=None, name="Test", scopes=[Scope.OPEN311])
@@ -129,8 +141,10 @@ ALLOWED = {
     "voice:moderation_queue": ["site_admin"],
     "voice:organisation_stories": ["responder", "manager", "site_admin"],
     "api:tokens": ["manager", "org_admin", "site_admin"],
+    "polls:manage": ["convener", "analyst", "site_admin"],
 }
 SITE_WIDE = {
+    "polls:manage",
     "voice:moderation_queue",
     "organisations:manage_home",
     "organisations:manage_organisations",

@@ -1,0 +1,16 @@
+"""Short names for web addresses, unique among their kind."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.utils.text import slugify
+
+
+def unique_slug(taken: QuerySet, base: str, *, fallback: str = "item", max_length: int = 200) -> str:
+    """`base` as a slug, with -2, -3... added until no row of `taken` has it."""
+    slug = slugify(base)[:max_length] or fallback
+    candidate, n = slug, 2
+    while taken.filter(slug=candidate).exists():
+        candidate = f"{slug}-{n}"
+        n += 1
+    return candidate

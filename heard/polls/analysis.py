@@ -1,0 +1,313 @@
+"""Weighting a wave to population margins, and computing its results for the results pages.
+
+Both run in background tasks (`heard.polls.tasks`): raking and estimation read every answer,
+and pages only read what this module stores on the wave."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections import defaultdict
+from dataclasses import asdict
+from typing import Any
+
+import numpy as np
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from heard.core.services import log_action
+from heard.polls import estimation, variables
+from heard.polls.enums import CHOICE_KINDS, QuestionKind, RespondentStatus
+from heard.polls.models import Answer, Question, Respondent, Wave
+from heard.polls.weighting import RakingError, rake
+
+MARGIN_SUM_TOLERANCE = 0.001
+# A grid statement's "agree" share: the two agreeing points of the scale.
+AGREE = {"4", "5"}
+
+
+# --- Margins ------------------------------------------------------------------------------------
+
+
+def margins_check(margins: dict[str, dict[str, float]], *, poll_variables: set[str]) -> dict[str, dict[str, float]]:
+    """Shares per variable that name real levels, are not negative and add up to 1 (percentages
+    adding up to 100 are turned into shares). Raises ValidationError naming what is wrong."""
+    problems: list[str] = []
+    clean: dict[str, dict[str, float]] = {}
+    for variable, shares in margins.items():
+        if variable not in variables.LABELS:
+            problems.append(_("%(variable)s is not a weighting variable.") % {"variable": variable})
+            continue
+        if variable not in poll_variables:
+            problems.append(
+                _("No question of this poll asks about %(variable)s.") % {"variable": variables.LABELS[variable]}
+            )
+            continue
+        known = set(variables.levels(variable))
+        unknown = sorted(set(shares) - known)
+        if unknown:
+            problems.append(
+                _("%(variable)s has no level %(level)s.")
+                % {"variable": variables.LABELS[variable], "level": unknown[0]}
+            )
+            continue
+        missing = sorted(known - set(shares))
+        if missing:
+            problems.append(
+                _("%(variable)s needs a share for %(level)s.")
+                % {"variable": variables.LABELS[variable], "level": variables.level_label(variable, missing[0])}
+            )
+            continue
+        if any(share < 0 for share in shares.values()):
+            problems.append(_("%(variable)s has a negative share.") % {"variable": variables.LABELS[variable]})
+            continue
+        total = sum(shares.values())
+        if abs(total - 100) <= 100 * MARGIN_SUM_TOLERANCE:
+            shares = {level: share / 100 for level, share in shares.items()}
+            total = 1.0
+        if abs(total - 1) > MARGIN_SUM_TOLERANCE:
+            problems.append(
+                _("The shares of %(variable)s add up to %(total)s, not 100%%.")
+                % {"variable": variables.LABELS[variable], "total": f"{total:.4g}"}
+            )
+            continue
+        clean[variable] = {level: float(share) for level, share in shares.items()}
+    if problems:
+        raise ValidationError(problems)
+    if not clean:
+        raise ValidationError(_("Give the population shares of at least one weighting variable."))
+    return clean
+
+
+def margins_from_csv(content: bytes) -> dict[str, dict[str, float]]:
+    """Margins from a CSV with the columns variable, level, share (a proportion or a percentage)."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ValidationError(_("The file is not UTF-8 text. Save it as CSV (UTF-8) and try again.")) from error
+    reader = csv.reader(io.StringIO(text))
+    header = [cell.strip().lower() for cell in next(reader, [])]
+    if header[:3] != ["variable", "level", "share"]:
+        raise ValidationError(_("The first line must be the headings: variable, level, share."))
+    margins: dict[str, dict[str, float]] = defaultdict(dict)
+    for line, row in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) < 3:
+            raise ValidationError(_("Line %(line)d needs a variable, a level and a share.") % {"line": line})
+        variable, level, share = (cell.strip() for cell in row[:3])
+        try:
+            value = float(share.rstrip("%"))
+        except ValueError as error:
+            raise ValidationError(
+                _("Line %(line)d: the share %(share)s is not a number.") % {"line": line, "share": share}
+            ) from error
+        if level in margins[variable]:
+            raise ValidationError(
+                _("Line %(line)d: %(variable)s %(level)s is given twice.")
+                % {"line": line, "variable": variable, "level": level}
+            )
+        margins[variable][level] = value
+    return dict(margins)
+
+
+# --- The data of a wave -----------------------------------------------------------------------
+
+
+def _respondents(wave: Wave) -> list[int]:
+    """Complete responses, not flagged as repeats from one connection, in a fixed order."""
+    return list(
+        Respondent.objects.filter(wave=wave, status=RespondentStatus.COMPLETE, possible_duplicate=False)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _profile_columns(wave: Wave, ids: list[int], wanted: set[str]) -> dict[str, np.ndarray]:
+    """Each weighting variable's level per respondent; MISSING for no answer or "prefer not"."""
+    index = {pk: n for n, pk in enumerate(ids)}
+    columns = {variable: np.full(len(ids), variables.MISSING, dtype=object) for variable in wanted}
+    rows = Answer.objects.filter(
+        respondent_id__in=ids, question__poll=wave.poll, question__kind=QuestionKind.PROFILE
+    ).values_list("respondent_id", "question__weighting_variable", "choices")
+    for respondent_id, variable, choices in rows.iterator(chunk_size=5000):
+        if variable in columns and choices and choices[0] in set(variables.levels(variable)):
+            columns[variable][index[respondent_id]] = choices[0]
+    return {variable: column.astype(str) for variable, column in columns.items()}
+
+
+def _with_missing(column: np.ndarray, shares: dict[str, float]) -> dict[str, float]:
+    """Keep the not-stated group at its sample share and scale the population's shares to the rest."""
+    missing_share = float(np.mean(column == variables.MISSING))
+    if missing_share == 0:
+        return shares
+    return {**{level: share * (1 - missing_share) for level, share in shares.items()}, variables.MISSING: missing_share}
+
+
+# --- Weighting ----------------------------------------------------------------------------------
+
+
+def wave_weight(*, wave: Wave, by: Any = None) -> dict[str, Any]:
+    """Rake the wave's complete responses to its margins and store the weights, all or none.
+    Returns the report it stores on the wave (with an `error` when weighting could not be done)."""
+    ids = _respondents(wave)
+    report: dict[str, Any] = {"respondents": len(ids), "at": timezone.now().isoformat()}
+    try:
+        if not ids:
+            raise RakingError(_("No one has completed this wave yet."))
+        if not wave.margins:
+            raise RakingError(_("Give the population margins first."))
+        columns = _profile_columns(wave, ids, set(wave.margins))
+        margins = {variable: _with_missing(columns[variable], shares) for variable, shares in wave.margins.items()}
+        result = rake(columns, margins, tolerance=1e-6, max_iterations=1000, cap=wave.weight_cap)
+    except RakingError as error:
+        report["error"] = str(error)
+    else:
+        report.update(
+            converged=result.converged,
+            iterations=result.iterations,
+            max_margin_error=result.max_margin_error,
+            min_weight=result.min_weight,
+            max_weight=result.max_weight,
+            effective_sample_size=result.effective_sample_size,
+            design_effect=result.design_effect,
+            variables=sorted(margins),
+        )
+        if not result.converged:
+            report["error"] = _(
+                "The weights did not meet the margins within %(n)d rounds (largest gap %(gap).2g). "
+                "Check the margins, or allow larger weights."
+            ) % {"n": result.iterations, "gap": result.max_margin_error}
+    with transaction.atomic():
+        if "error" not in report:
+            Respondent.objects.filter(wave=wave).update(weight=None)
+            by_weight: dict[float, list[int]] = defaultdict(list)
+            for pk, weight in zip(ids, result.weights.tolist(), strict=True):
+                by_weight[weight].append(pk)
+            # Respondents who share every weighting level share a weight: one update per cell.
+            for weight, pks in by_weight.items():
+                Respondent.objects.filter(pk__in=pks).update(weight=weight)
+            wave.weighted_at = timezone.now()
+        wave.weighting_report = report
+        wave.save(update_fields=["weighting_report", "weighted_at"])
+        log_action(
+            action="poll.weighted",
+            by=by,
+            target=wave,
+            organisation_id=wave.poll.organisation_id,
+            data={"ok": "error" not in report},
+        )
+    return report
+
+
+# --- Results ------------------------------------------------------------------------------------
+
+
+def _estimate(e: Any) -> dict[str, Any]:
+    """An estimate as JSON can hold it: rounded, and None for what is not a finite number."""
+    return {
+        key: (round(value, 6) if math.isfinite(value) else None) if isinstance(value, float) else value
+        for key, value in asdict(e).items()
+    }
+
+
+def wave_results(*, wave: Wave) -> dict[str, Any]:
+    """Every question's weighted estimates with both intervals, bases and suppression, and
+    breakdowns by each profile variable with each group compared to everyone else."""
+    ids = _respondents(wave)
+    n = len(ids)
+    index = {pk: i for i, pk in enumerate(ids)}
+    weighted = wave.weighted_at is not None and "error" not in wave.weighting_report
+    weights = np.ones(n)
+    if weighted:
+        for pk, weight in Respondent.objects.filter(pk__in=ids).values_list("pk", "weight"):
+            weights[index[pk]] = weight if weight is not None else 1.0
+    questions = list(wave.poll.questions.prefetch_related("options", "items"))
+    profile = [q for q in questions if q.kind == QuestionKind.PROFILE]
+    columns = _profile_columns(wave, ids, {q.weighting_variable for q in profile})
+    calibrated = {v: columns[v] for v in wave.weighting_report.get("variables", [])} if weighted else {}
+    X = estimation.calibration_matrix(calibrated) if calibrated and n else None
+
+    # One pass over the answers: per (question, item), the choices or number of each respondent.
+    chosen: dict[tuple[int, int | None], list[Any]] = defaultdict(lambda: [None] * n)
+    rows = Answer.objects.filter(respondent_id__in=ids).values_list(
+        "respondent_id", "question_id", "item_id", "choices", "number"
+    )
+    for respondent_id, question_id, item_id, choices, number in rows.iterator(chunk_size=5000):
+        chosen[(question_id, item_id)][index[respondent_id]] = number if number is not None else choices
+
+    def indicator(key: tuple[int, int | None], codes: set[str]) -> np.ndarray:
+        values = chosen.get(key, [None] * n)
+        return np.array([np.nan if v is None else float(bool(codes & set(v))) for v in values])
+
+    groups = {
+        q.weighting_variable: [
+            (level, variables.level_label(q.weighting_variable, level), columns[q.weighting_variable] == level)
+            for level in [*variables.levels(q.weighting_variable), variables.MISSING]
+            if (columns[q.weighting_variable] == level).any()
+        ]
+        for q in profile
+    }
+
+    def estimate_rows(key: tuple[int, int | None], options: list[tuple[str, str, set[str]]]) -> tuple[list, dict]:
+        ys = [indicator(key, codes) for _code, _label, codes in options]
+        out = [
+            {"code": code, "label": label, **_estimate(estimation.proportion(y, weights, X))}
+            for (code, label, _codes), y in zip(options, ys, strict=True)
+        ]
+        breakdown = {}
+        for variable, levels in groups.items():
+            per_level = []
+            for level, level_label, mask in levels:
+                cells = []
+                for y in ys:
+                    cell = _estimate(estimation.proportion(y, weights, X, domain=mask))
+                    cell["gap"] = _estimate(estimation.difference(y, weights, X, domain_a=mask, domain_b=~mask))
+                    cells.append(cell)
+                per_level.append({"level": level, "label": level_label, "cells": cells})
+            breakdown[variable] = {"label": str(variables.LABELS[variable]), "levels": per_level}
+        return out, breakdown
+
+    results: list[dict[str, Any]] = []
+    for question in questions:
+        entry: dict[str, Any] = {"code": question.code, "text": question.text, "kind": question.kind}
+        options = [(o.code, o.label, {o.code}) for o in question.options.all()]
+        if question.kind in CHOICE_KINDS:
+            entry["rows"], entry["breakdowns"] = estimate_rows((question.pk, None), options)
+        elif question.kind == QuestionKind.MATRIX:
+            items = list(question.items.all())
+            entry["items"] = []
+            for item in items:
+                rows_, breakdown = estimate_rows((question.pk, item.pk), [(item.code, item.label, AGREE)])
+                entry["items"].append({"label": item.label, **rows_[0], "breakdowns": breakdown})
+        elif question.kind == QuestionKind.SCALE:
+            values = np.array([np.nan if v is None else float(v) for v in chosen.get((question.pk, None), [None] * n)])
+            entry["mean"] = _estimate(estimation.mean(values, weights, X))
+        else:
+            entry["answers"] = sum(1 for v in chosen.get((question.pk, None), []) if v is not None)
+        results.append(entry)
+    return {
+        "respondents": n,
+        "weighted": weighted,
+        "excluded_duplicates": Respondent.objects.filter(
+            wave=wave, status=RespondentStatus.COMPLETE, possible_duplicate=True
+        ).count(),
+        "questions": results,
+        "threshold": estimation.SUPPRESSION_THRESHOLD,
+    }
+
+
+def wave_results_store(*, wave: Wave) -> Wave:
+    wave.results = wave_results(wave=wave)
+    wave.results_computed_at = timezone.now()
+    wave.save(update_fields=["results", "results_computed_at"])
+    return wave
+
+
+def profile_variables(poll: Any) -> set[str]:
+    return set(
+        Question.objects.filter(poll=poll, kind=QuestionKind.PROFILE).values_list("weighting_variable", flat=True)
+    )
