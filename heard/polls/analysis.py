@@ -9,7 +9,7 @@ import csv
 import io
 import math
 from collections import defaultdict
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -214,9 +214,25 @@ def _estimate(e: Any) -> dict[str, Any]:
     }
 
 
-def wave_results(*, wave: Wave) -> dict[str, Any]:
-    """Every question's weighted estimates with both intervals, bases and suppression, and
-    breakdowns by each profile variable with each group compared to everyone else."""
+@dataclass
+class WaveData:
+    """A wave's complete responses as arrays, one position per respondent."""
+
+    n: int
+    weights: np.ndarray
+    # Each profile variable's level per respondent (MISSING when not stated).
+    columns: dict[str, np.ndarray]
+    # The variables the weights were raked on (empty when not weighted).
+    calibrated: list[str]
+    # Per (question, statement): option code -> 1.0 chosen / 0.0 not chosen / NaN not answered.
+    choices: dict[tuple[int, int | None], dict[str, np.ndarray]] = field(default_factory=dict)
+    # Per question: the number given, NaN when not answered.
+    numbers: dict[int, np.ndarray] = field(default_factory=dict)
+    text_counts: dict[int, int] = field(default_factory=dict)
+
+
+def wave_data(wave: Wave) -> WaveData:
+    """Read a wave's answers once into arrays."""
     ids = _respondents(wave)
     n = len(ids)
     index = {pk: i for i, pk in enumerate(ids)}
@@ -225,31 +241,67 @@ def wave_results(*, wave: Wave) -> dict[str, Any]:
     if weighted:
         for pk, weight in Respondent.objects.filter(pk__in=ids).values_list("pk", "weight"):
             weights[index[pk]] = weight if weight is not None else 1.0
-    questions = list(wave.poll.questions.prefetch_related("options", "items"))
-    profile = [q for q in questions if q.kind == QuestionKind.PROFILE]
-    columns = _profile_columns(wave, ids, {q.weighting_variable for q in profile})
-    calibrated = {v: columns[v] for v in wave.weighting_report.get("variables", [])} if weighted else {}
-    X = estimation.calibration_matrix(calibrated) if calibrated and n else None
-
-    # One pass over the answers: per (question, item), the choices or number of each respondent.
-    chosen: dict[tuple[int, int | None], list[Any]] = defaultdict(lambda: [None] * n)
-    rows = Answer.objects.filter(respondent_id__in=ids).values_list(
-        "respondent_id", "question_id", "item_id", "choices", "number"
+    profile_variables = set(
+        wave.poll.questions.filter(kind=QuestionKind.PROFILE).values_list("weighting_variable", flat=True)
     )
-    for respondent_id, question_id, item_id, choices, number in rows.iterator(chunk_size=5000):
-        chosen[(question_id, item_id)][index[respondent_id]] = number if number is not None else choices
+    data = WaveData(
+        n=n,
+        weights=weights,
+        columns=_profile_columns(wave, ids, profile_variables),
+        calibrated=list(wave.weighting_report.get("variables", [])) if weighted else [],
+    )
+    answered: dict[tuple[int, int | None], list[int]] = defaultdict(list)
+    picked: dict[tuple[int, int | None], dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    rows = Answer.objects.filter(respondent_id__in=ids).values_list(
+        "respondent_id", "question_id", "item_id", "choices", "number", "text"
+    )
+    for respondent_id, question_id, item_id, choices, number, text in rows.iterator(chunk_size=5000):
+        i = index[respondent_id]
+        if text:
+            data.text_counts[question_id] = data.text_counts.get(question_id, 0) + 1
+        elif number is not None:
+            data.numbers.setdefault(question_id, np.full(n, np.nan))[i] = number
+        else:
+            answered[(question_id, item_id)].append(i)
+            for code in choices:
+                picked[(question_id, item_id)][code].append(i)
+    for key, positions in answered.items():
+        base = np.full(n, np.nan)
+        base[positions] = 0.0
+        data.choices[key] = {}
+        for code, chosen in picked[key].items():
+            column = base.copy()
+            column[chosen] = 1.0
+            data.choices[key][code] = column
+    return data
+
+
+def results_from(questions: list[Question], data: WaveData) -> dict[str, Any]:
+    """Every question's weighted estimates with both intervals, bases and suppression, and
+    breakdowns by each profile variable with each group compared to everyone else."""
+    n, weights = data.n, data.weights
+    calibrated = {v: data.columns[v] for v in data.calibrated}
+    X = estimation.calibration_matrix(calibrated) if calibrated and n else None
+    unanswered = np.full(n, np.nan)
 
     def indicator(key: tuple[int, int | None], codes: set[str]) -> np.ndarray:
-        values = chosen.get(key, [None] * n)
-        return np.array([np.nan if v is None else float(bool(codes & set(v))) for v in values])
+        by_code = data.choices.get(key)
+        if not by_code:
+            return unanswered
+        base = next(iter(by_code.values()))
+        result = np.where(np.isnan(base), np.nan, 0.0)
+        for code in codes:
+            if code in by_code:
+                result = np.fmax(result, by_code[code])
+        return result
 
     groups = {
-        q.weighting_variable: [
-            (level, variables.level_label(q.weighting_variable, level), columns[q.weighting_variable] == level)
-            for level in [*variables.levels(q.weighting_variable), variables.MISSING]
-            if (columns[q.weighting_variable] == level).any()
+        variable: [
+            (level, variables.level_label(variable, level), column == level)
+            for level in [*variables.levels(variable), variables.MISSING]
+            if (column == level).any()
         ]
-        for q in profile
+        for variable, column in data.columns.items()
     }
 
     def estimate_rows(key: tuple[int, int | None], options: list[tuple[str, str, set[str]]]) -> tuple[list, dict]:
@@ -278,26 +330,30 @@ def wave_results(*, wave: Wave) -> dict[str, Any]:
         if question.kind in CHOICE_KINDS:
             entry["rows"], entry["breakdowns"] = estimate_rows((question.pk, None), options)
         elif question.kind == QuestionKind.MATRIX:
-            items = list(question.items.all())
             entry["items"] = []
-            for item in items:
+            for item in question.items.all():
                 rows_, breakdown = estimate_rows((question.pk, item.pk), [(item.code, item.label, AGREE)])
                 entry["items"].append({"label": item.label, **rows_[0], "breakdowns": breakdown})
         elif question.kind == QuestionKind.SCALE:
-            values = np.array([np.nan if v is None else float(v) for v in chosen.get((question.pk, None), [None] * n)])
-            entry["mean"] = _estimate(estimation.mean(values, weights, X))
+            entry["mean"] = _estimate(estimation.mean(data.numbers.get(question.pk, unanswered), weights, X))
         else:
-            entry["answers"] = sum(1 for v in chosen.get((question.pk, None), []) if v is not None)
+            entry["answers"] = data.text_counts.get(question.pk, 0)
         results.append(entry)
     return {
         "respondents": n,
-        "weighted": weighted,
-        "excluded_duplicates": Respondent.objects.filter(
-            wave=wave, status=RespondentStatus.COMPLETE, possible_duplicate=True
-        ).count(),
+        "weighted": bool(data.calibrated),
         "questions": results,
         "threshold": estimation.SUPPRESSION_THRESHOLD,
     }
+
+
+def wave_results(*, wave: Wave) -> dict[str, Any]:
+    questions = list(wave.poll.questions.prefetch_related("options", "items"))
+    results = results_from(questions, wave_data(wave))
+    results["excluded_duplicates"] = Respondent.objects.filter(
+        wave=wave, status=RespondentStatus.COMPLETE, possible_duplicate=True
+    ).count()
+    return results
 
 
 def wave_results_store(*, wave: Wave) -> Wave:
