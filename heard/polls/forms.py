@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.core.validators import validate_email
+from django.utils.text import Truncator, format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from heard.polls import variables
@@ -119,14 +120,21 @@ class PageForm(forms.Form):
         for question in questions:
             options = [(o.code, o.label) for o in question.options.all()]
             common = {"required": question.required, "help_text": question.help_text}
-            required_message = {"required": _("Answer this question, please.")}
+            # Named, so the list of problems at the top of the page says which question it is.
+            required_message = {
+                "required": format_lazy(_("Answer “{question}”, please."), question=Truncator(question.text).chars(80))
+            }
             if question.kind == QuestionKind.MATRIX:
                 for item in question.items.all():
                     self.fields[f"q{question.pk}_i{item.pk}"] = forms.ChoiceField(
                         label=f"{question.text} — {item.label}",
                         choices=options,
                         widget=forms.RadioSelect,
-                        error_messages=required_message,
+                        error_messages={
+                            "required": format_lazy(
+                                _("Answer “{question}”, please."), question=Truncator(item.label).chars(80)
+                            )
+                        },
                         **common,
                     )
                 continue
@@ -135,7 +143,12 @@ class PageForm(forms.Form):
                 field: forms.Field = forms.MultipleChoiceField(
                     choices=options,
                     widget=forms.CheckboxSelectMultiple,
-                    error_messages={"required": _("Choose at least one answer.")},
+                    error_messages={
+                        "required": format_lazy(
+                            _("Choose at least one answer to “{question}”."),
+                            question=Truncator(question.text).chars(80),
+                        )
+                    },
                     **common,
                 )
             elif question.kind == QuestionKind.SCALE:

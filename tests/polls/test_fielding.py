@@ -89,7 +89,7 @@ def test_an_error_on_a_page_keeps_what_was_typed(client, poll, wave) -> None:
     response = client.post(url, {**data, "page": "3"})
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Answer this question, please." in page
+    assert "Answer “Buses”, please." in page
     assert "More evening meetings." in page  # the free text is still there
     assert Respondent.objects.get().status == RespondentStatus.IN_PROGRESS
 
