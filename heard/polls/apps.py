@@ -19,8 +19,10 @@ class PollsConfig(AppConfig):
                 model=Answer,
                 rows_for=lambda user: Answer.objects.filter(respondent__user=user).select_related("question"),
                 fields=("question", "choices", "number", "text"),
-                erase="keep",
-                reason="Answers stay, without any link to the person, once their responses are unlinked below.",
+                # Choices and numbers stay in the results, unlinked from the person (below); words
+                # they wrote could name them, so those go.
+                erase="anonymise",
+                anonymise_with={"text": ""},
             )
         )
         personal_data.register(

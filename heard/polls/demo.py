@@ -160,7 +160,7 @@ def _respondents(wave: Any, q: dict[str, Any], n: int, rng: np.random.Generator,
             resume_key=secrets.token_urlsafe(24),
             status=RespondentStatus.COMPLETE,
             page=4,
-            submitted_at=min(now, wave.opens_at + dt.timedelta(hours=int(rng.integers(1, 24 * 20)))),
+            submitted_at=min(wave.closes_at, now, wave.opens_at + dt.timedelta(hours=int(rng.integers(1, 24 * 20)))),
         )
         for i in range(n)
     )
@@ -223,15 +223,23 @@ def seed(world: dict[str, Any]) -> None:
         poll=poll,
         by=convener,
         label="Autumn 2026",
-        opens_at=now - dt.timedelta(days=20),
-        closes_at=now + dt.timedelta(days=30),
+        opens_at=now - dt.timedelta(days=50),
+        closes_at=now - dt.timedelta(days=3),
     )
     for wave, n, shift in ((last_year, 1200, -0.02), (this_year, 2000, 0.0)):
         wave.published_at = wave.opens_at
-        wave.margins = POPULATION
-        wave.save(update_fields=["published_at", "margins"])
+        wave.save(update_fields=["published_at"])
         _respondents(wave, q, n, rng, shift)
-        analysis.wave_weight(wave=wave, by=convener)
+        analysis.wave_weight(wave=wave, margins=POPULATION, by=convener)
         wave.refresh_from_db()
         analysis.wave_results_store(wave=wave)
+    # A wave open now, so the demo's public link can be answered.
+    open_wave = services.wave_create(
+        poll=poll,
+        by=convener,
+        label="Winter 2026",
+        opens_at=now - dt.timedelta(days=2),
+        closes_at=now + dt.timedelta(days=40),
+    )
+    services.wave_publish(wave=open_wave, by=convener)
     world["poll"] = poll

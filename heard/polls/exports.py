@@ -12,7 +12,9 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
+from heard.accounts.enums import PREFER_NOT
 from heard.core.services import log_action
 from heard.polls.enums import QuestionKind, RespondentStatus
 from heard.polls.models import Answer, Question, Respondent, Wave
@@ -27,11 +29,17 @@ FORMATS = {
 
 def _columns(questions: list[Question]) -> list[dict[str, Any]]:
     """Every column of the respondent file: name, label, value labels, and how to read it."""
+    # No database ids or times of day: a row cannot be matched to an invitation or a log entry.
     columns: list[dict[str, Any]] = [
-        {"name": "respondent", "label": "Respondent", "kind": "meta"},
-        {"name": "channel", "label": "How they were reached", "kind": "meta"},
-        {"name": "submitted", "label": "When they sent their answers", "kind": "meta"},
-        {"name": "weight", "label": "Weight", "kind": "meta"},
+        {"name": "respondent", "label": str(_("Respondent number")), "kind": "meta"},
+        {"name": "channel", "label": str(_("How they were reached")), "kind": "meta"},
+        {"name": "submitted", "label": str(_("Date they sent their answers")), "kind": "meta"},
+        {
+            "name": "repeat",
+            "label": str(_("Possible repeat from one connection (left out of results)")),
+            "kind": "meta",
+        },
+        {"name": "weight", "label": str(_("Weight")), "kind": "meta"},
     ]
     for question in questions:
         options = list(question.options.all())
@@ -44,7 +52,7 @@ def _columns(questions: list[Question]) -> list[dict[str, Any]]:
                         "kind": "flag",
                         "question": question.pk,
                         "code": option.code,
-                        "values": {0: "Not chosen", 1: "Chosen"},
+                        "values": {0: str(_("Not chosen")), 1: str(_("Chosen"))},
                     }
                 )
         elif question.kind == QuestionKind.MATRIX:
@@ -76,6 +84,11 @@ def _columns(questions: list[Question]) -> list[dict[str, Any]]:
     return columns
 
 
+def _safe_text(value: str) -> str:
+    """Words a respondent wrote, never read as a formula by a spreadsheet (CSV or Excel)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
 def _numeric_code(options: list[Any], code: str) -> int | str:
     """SPSS wants numbers with value labels: a choice's position (1, 2...) unless its code is a number."""
     codes = [option.code for option in options]
@@ -90,7 +103,7 @@ def respondent_rows(wave: Wave, *, numeric: bool = False) -> tuple[list[dict[str
     respondents = list(
         Respondent.objects.filter(wave=wave, status=RespondentStatus.COMPLETE)
         .order_by("pk")
-        .values_list("pk", "channel", "submitted_at", "weight")
+        .values_list("pk", "channel", "submitted_at", "possible_duplicate", "weight")
     )
     answers: dict[int, dict[tuple[int, int | None], Any]] = defaultdict(dict)
     for respondent_id, question_id, item_id, choices, number, text in (
@@ -100,16 +113,24 @@ def respondent_rows(wave: Wave, *, numeric: bool = False) -> tuple[list[dict[str
     ):
         answers[respondent_id][(question_id, item_id)] = text or (number if number is not None else choices)
     rows = []
-    for pk, channel, submitted, weight in respondents:
+    for number, (pk, channel, submitted, repeat, weight) in enumerate(respondents, start=1):
         given = answers.get(pk, {})
-        row: list[Any] = [pk, channel, submitted.isoformat() if submitted else "", weight if weight is not None else ""]
-        for column in columns[4:]:
+        row: list[Any] = [
+            number,
+            channel,
+            submitted.date().isoformat() if submitted else "",
+            int(repeat),
+            weight if weight is not None else "",
+        ]
+        for column in columns[5:]:
             value = given.get((column["question"], column.get("item")))
             if column["kind"] == "flag":
                 row.append("" if value is None else int(column["code"] in value))
             elif column["kind"] == "choice":
                 code = value[0] if value else None
                 row.append("" if code is None else (_numeric_code(column["options"], code) if numeric else code))
+            elif column["kind"] == "text":
+                row.append("" if value is None else _safe_text(value))
             else:
                 row.append("" if value is None else value)
         rows.append(row)
@@ -133,13 +154,30 @@ def _xlsx(wave: Wave) -> bytes:
     sheet.title = "Results"
     results = wave.results or {}
     sheet.append([wave.poll.title, wave.label])
-    sheet.append(["Respondents", results.get("respondents", 0), "Weighted", "yes" if results.get("weighted") else "no"])
+    sheet.append(
+        [
+            _("Respondents"),
+            results.get("respondents", 0),
+            _("Weighted"),
+            _("yes") if results.get("weighted") else _("no"),
+        ]
+    )
     sheet.append([])
     for entry in results.get("questions", []):
         sheet.append([f"{entry['code']}: {entry['text']}"])
         rows = entry.get("rows") or entry.get("items") or []
         if rows:
-            sheet.append(["Answer", "Weighted %", "95% CI low", "95% CI high", "Kish low", "Kish high", "Base"])
+            sheet.append(
+                [
+                    _("Answer"),
+                    _("Weighted share"),
+                    _("95% interval from"),
+                    _("95% interval to"),
+                    _("Kish interval from"),
+                    _("Kish interval to"),
+                    _("Answers (unweighted)"),
+                ]
+            )
             for row in rows:
                 hidden = row["suppressed"]
                 sheet.append(
@@ -155,8 +193,15 @@ def _xlsx(wave: Wave) -> bytes:
                 )
         elif "mean" in entry:
             mean = entry["mean"]
-            sheet.append(["Mean", mean["estimate"], mean["ci_low"], mean["ci_high"], "", "", mean["unweighted_base"]])
+            sheet.append(
+                [_("Average"), mean["estimate"], mean["ci_low"], mean["ci_high"], "", "", mean["unweighted_base"]]
+            )
         sheet.append([])
+    # Shares as percentages in the sheet (the cells hold fractions).
+    for row in sheet.iter_rows(min_col=2, max_col=6):
+        for cell in row:
+            if isinstance(cell.value, float) and 0 <= cell.value <= 1:
+                cell.number_format = "0.0%"
     data = workbook.create_sheet("Respondents")
     columns, rows = respondent_rows(wave)
     data.append([column["name"] for column in columns])
@@ -183,6 +228,12 @@ def _sav(wave: Wave) -> bytes:
             }
         if column["kind"] in ("flag", "choice", "number") or column["name"] in ("respondent", "weight"):
             frame[column["name"]] = pd.to_numeric(frame[column["name"]], errors="coerce")
+    missing: dict[str, list[Any]] = {}
+    for column in columns:
+        if column["kind"] == "choice":
+            codes = [option.code for option in column["options"]]
+            if PREFER_NOT in codes:
+                missing[column["name"]] = [_numeric_code(column["options"], PREFER_NOT)]
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "poll.sav")
         pyreadstat.write_sav(
@@ -190,6 +241,8 @@ def _sav(wave: Wave) -> bytes:
             path,
             column_labels=[column["label"][:250] for column in columns],
             variable_value_labels=value_labels,
+            # "Prefer not to say" is an answer, but not a value to average or count as a level.
+            missing_ranges=missing,
         )
         with open(path, "rb") as handle:
             return handle.read()

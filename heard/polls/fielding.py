@@ -92,15 +92,6 @@ def respondent_start(
         existing = Respondent.objects.filter(wave=wave, user=user).first()
         if existing is not None:
             return existing
-    duplicate = (
-        bool(fingerprint)
-        and Respondent.objects.filter(
-            wave=wave,
-            fingerprint=fingerprint,
-            status=RespondentStatus.COMPLETE,
-            submitted_at__gte=timezone.now() - DUPLICATE_WINDOW,
-        ).exists()
-    )
     respondent = Respondent(
         wave=wave,
         user=user if signed_in else None,
@@ -108,13 +99,14 @@ def respondent_start(
         channel=invitation.channel if invitation else Channel.PUBLIC_LINK,
         resume_key=secrets.token_urlsafe(32),
         fingerprint=fingerprint,
-        possible_duplicate=duplicate,
         page=min(pages(wave.poll.questions.all()), default=1),
     )
     try:
         with transaction.atomic():
             respondent.save()
-    except IntegrityError:  # the same account started twice at once
+    except IntegrityError:  # the same invitation or account started twice at once
+        if invitation is not None:
+            return Respondent.objects.get(invitation=invitation)
         return Respondent.objects.get(wave=wave, user=user)
     return respondent
 
@@ -137,7 +129,7 @@ def page_save(
 ) -> int | None:
     """Save one page's answers (already checked by the page's form) and return the next page to
     show, or None if the response is now complete."""
-    respondent = Respondent.objects.select_for_update().select_related("wave__poll").get(pk=respondent.pk)
+    respondent = Respondent.objects.select_for_update(of=("self",)).select_related("wave__poll").get(pk=respondent.pk)
     if respondent.status == RespondentStatus.COMPLETE:
         raise ValidationError(_("These answers have already been sent."))
     _check_open(respondent.wave)
@@ -159,12 +151,26 @@ def page_save(
                 Answer.objects.filter(respondent=respondent, question=question).delete()
         respondent.status = RespondentStatus.COMPLETE
         respondent.submitted_at = timezone.now()
+        # One address and browser sending several complete responses to an open link: the later
+        # ones are flagged, and left out of the results.
+        respondent.possible_duplicate = (
+            bool(respondent.fingerprint)
+            and respondent.channel == Channel.PUBLIC_LINK
+            and Respondent.objects.filter(
+                wave=respondent.wave,
+                fingerprint=respondent.fingerprint,
+                status=RespondentStatus.COMPLETE,
+                submitted_at__gte=respondent.submitted_at - DUPLICATE_WINDOW,
+            )
+            .exclude(pk=respondent.pk)
+            .exists()
+        )
         if respondent.invitation_id:
             Invitation.objects.filter(pk=respondent.invitation_id).update(used_at=respondent.submitted_at)
         log_action(action="poll.response_submitted", target=respondent, data={"wave": respondent.wave_id})
     else:
         respondent.page = following
-    respondent.save(update_fields=["status", "submitted_at", "page"])
+    respondent.save(update_fields=["status", "submitted_at", "page", "possible_duplicate"])
     return following
 
 
@@ -187,7 +193,7 @@ def invitations_send(*, wave: Wave, by: Any, emails: list[str], site_url: str) -
     """One single-use link for each address."""
     for address in emails:
         token = secrets.token_urlsafe(24)
-        invitation = Invitation.objects.create(wave=wave, token_hash=token_hash(token), email=address)
+        invitation = Invitation.objects.create(wave=wave, token_hash=token_hash(token))
         _send_invitation(invitation, token, to=address, site_url=site_url)
     log_action(
         action="poll.invitations_sent",

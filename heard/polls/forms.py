@@ -63,7 +63,7 @@ class QuestionForm(forms.Form):
     show_if_values = forms.CharField(
         label=_("…was answered with one of these"),
         required=False,
-        help_text=_("Answer numbers from the list above, separated by commas, like 1, 3."),
+        help_text=_("The answers' codes from the list of questions above, separated by commas, like 1, 3."),
     )
 
     def __init__(self, *args: Any, poll: Poll, **kwargs: Any) -> None:
@@ -127,15 +127,15 @@ class PageForm(forms.Form):
             if question.kind == QuestionKind.MATRIX:
                 for item in question.items.all():
                     self.fields[f"q{question.pk}_i{item.pk}"] = forms.ChoiceField(
-                        label=f"{question.text} — {item.label}",
+                        label=item.label,
                         choices=options,
                         widget=forms.RadioSelect,
+                        required=question.required,
                         error_messages={
                             "required": format_lazy(
                                 _("Answer “{question}”, please."), question=Truncator(item.label).chars(80)
                             )
                         },
-                        **common,
                     )
                 continue
             name = f"q{question.pk}"
@@ -167,6 +167,18 @@ class PageForm(forms.Form):
                 )
             field.label = question.text
             self.fields[name] = field
+
+    def groups(self) -> list[dict[str, Any]]:
+        """The page's questions in order, each with its fields: a grid's statements are grouped
+        under the question in one fieldset, so a screen reader hears which question they answer."""
+        out = []
+        for question in self.questions:
+            if question.kind == QuestionKind.MATRIX:
+                names = [f"q{question.pk}_i{item.pk}" for item in question.items.all()]
+                out.append({"question": question, "grid": True, "fields": [self[name] for name in names]})
+            else:
+                out.append({"question": question, "grid": False, "fields": [self[f"q{question.pk}"]]})
+        return out
 
     def given(self) -> dict[tuple[int, int | None], Given]:
         """The cleaned answers, keyed by (question, statement)."""

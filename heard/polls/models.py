@@ -9,7 +9,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from heard.core.crypto import EncryptedJSONField
 from heard.core.models import TimestampedModel
 from heard.organisations.models import Organisation
 from heard.polls.enums import Channel, QuestionKind, RespondentStatus
@@ -54,13 +53,15 @@ class Wave(models.Model):
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     # Weighting: population margins {variable: {level: share}}, an optional cap on weights, and
     # what the last raking reported.
+    # These hold the last weighting that worked; a failed attempt leaves them and says why.
     margins = models.JSONField(_("population margins"), default=dict, blank=True)
     weight_cap = models.FloatField(_("largest weight allowed"), null=True, blank=True)
-    weighting_report = models.JSONField(default=dict, blank=True)
-    weighted_at = models.DateTimeField(null=True, blank=True)
+    weighting_report = models.JSONField(_("weighting report"), default=dict, blank=True)
+    weighted_at = models.DateTimeField(_("weighted"), null=True, blank=True)
+    weighting_error = models.TextField(_("why the last weighting failed"), blank=True)
     # Results computed in the background from the answers and weights, read by the results page.
-    results = models.JSONField(default=dict, blank=True)
-    results_computed_at = models.DateTimeField(null=True, blank=True)
+    results = models.JSONField(_("results"), default=dict, blank=True)
+    results_computed_at = models.DateTimeField(_("results counted"), null=True, blank=True)
 
     class Meta:
         ordering = ["poll", "number"]
@@ -73,6 +74,10 @@ class Wave(models.Model):
 
     def __str__(self) -> str:
         return f"{self.poll} – {self.label}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.published_at is not None and self.closes_at <= timezone.now()
 
     @property
     def is_open(self) -> bool:
@@ -162,8 +167,8 @@ class Invitation(models.Model):
 
     wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="invitations")
     token_hash = models.CharField(max_length=64, unique=True)
-    # Where it was sent: an address typed by the convener (encrypted), or a panel member.
-    email = EncryptedJSONField(null=True, blank=True)
+    # A panel member's invitation is theirs; an address typed by a convener is used to send the
+    # link and not kept.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="poll_invitations"
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from heard.polls import variables
@@ -58,11 +59,11 @@ def _question(entry: dict[str, Any], by: str, trends: dict[str, list]) -> dict[s
         breakdown = entry.get("breakdowns", {}).get(by)
         if breakdown:
             shown["breakdown"] = {
-                "label": breakdown["label"],
+                "label": variables.LABELS.get(by, breakdown["label"]),
                 "options": [row["label"] for row in entry["rows"]],
                 "levels": [
                     {
-                        "label": level["label"],
+                        "label": variables.level_label(by, level["level"]),
                         "cells": [
                             {
                                 "value": percent(cell["estimate"]),
@@ -109,8 +110,13 @@ def _trends(waves: list[Wave]) -> dict[str, list[dict[str, Any]]]:
     }
 
 
-def results_context(request: HttpRequest, poll: Poll) -> dict[str, Any]:
-    waves = list(poll.waves.filter(results_computed_at__isnull=False).order_by("number"))
+def results_context(request: HttpRequest, poll: Poll, *, analyst: bool = False) -> dict[str, Any]:
+    """Analysts see every wave with results as it comes in; everyone else sees waves once they
+    have closed."""
+    waves_with_results = poll.waves.filter(results_computed_at__isnull=False)
+    if not analyst:
+        waves_with_results = waves_with_results.filter(published_at__isnull=False, closes_at__lte=timezone.now())
+    waves = list(waves_with_results.order_by("number"))
     asked = request.GET.get("wave", "")
     wave = next((w for w in waves if str(w.number) == asked), waves[-1] if waves else None)
     results = wave.results if wave else {}

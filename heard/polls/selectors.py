@@ -60,10 +60,14 @@ def polls_for_manage(user: Any) -> QuerySet[Poll]:
 
 
 def waves_with_counts(poll: Poll) -> QuerySet[Wave]:
-    return poll.waves.annotate(
-        complete=Count("respondents", filter=Q(respondents__status=RespondentStatus.COMPLETE)),
-        started=Count("respondents"),
-    ).order_by("number")
+    return (
+        poll.waves.defer("results")
+        .annotate(
+            complete=Count("respondents", filter=Q(respondents__status=RespondentStatus.COMPLETE)),
+            started=Count("respondents"),
+        )
+        .order_by("number")
+    )
 
 
 def text_answers(question: Question, wave: Wave | None = None, theme: str = "") -> QuerySet[Answer]:

@@ -16,7 +16,7 @@ from heard.core.slugs import unique_slug
 from heard.organisations.models import Organisation
 from heard.polls import variables
 from heard.polls.enums import CHOICE_KINDS, LIKERT_OPTIONS, QuestionKind
-from heard.polls.models import MatrixItem, Option, Poll, Question, Wave
+from heard.polls.models import MatrixItem, Option, Poll, Question, Theme, Wave
 
 
 @transaction.atomic
@@ -86,9 +86,11 @@ def question_add(
                 "A question can depend only on a question on an earlier page, so the page works without scripts."
             )
         else:
-            codes = set(show_if_question.options.values_list("code", flat=True))
-            if not values or not set(values) <= codes:
-                errors["show_if_values"] = _("Choose which answers to the earlier question lead to this one.")
+            options = list(show_if_question.options.values_list("code", "label"))
+            if not values or not set(values) <= {code for code, _label in options}:
+                errors["show_if_values"] = _(
+                    "Give the answers to the earlier question that lead to this one, from: %(answers)s."
+                ) % {"answers": "; ".join(f"{code} = {label}" for code, label in options)}
     elif values:
         errors["show_if_question"] = _("Choose the earlier question these answers belong to.")
     if errors:
@@ -166,3 +168,37 @@ def wave_publish(*, wave: Wave, by: Any) -> Wave:
         wave.save(update_fields=["published_at"])
         log_action(action="poll.wave_published", by=by, target=wave, organisation_id=poll.organisation_id)
     return wave
+
+
+@transaction.atomic
+def results_publish(*, poll: Poll, by: Any, public: bool) -> Poll:
+    """Let everyone read the results of the poll's closed waves, or only its conveners and analysts."""
+    poll.results_public = public
+    poll.save(update_fields=["results_public"])
+    log_action(
+        action="poll.results_public" if public else "poll.results_private",
+        by=by,
+        target=poll,
+        organisation_id=poll.organisation_id,
+    )
+    return poll
+
+
+@transaction.atomic
+def theme_code(*, question: Question, answer: Any, by: Any, label: str, remove: bool = False) -> None:
+    """Code a free-text answer into a theme (made if new), or take it out of one."""
+    label = label.strip()[:100]
+    if not label:
+        raise ValidationError(_("Give the theme a name."))
+    theme, _created = Theme.objects.get_or_create(question=question, label=label)
+    if remove:
+        theme.answers.remove(answer)
+    else:
+        theme.answers.add(answer)
+    log_action(
+        action="poll.answer_coded",
+        by=by,
+        target=theme,
+        organisation_id=question.poll.organisation_id,
+        data={"answer": answer.pk, "removed": remove},
+    )

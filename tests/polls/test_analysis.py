@@ -222,3 +222,56 @@ def test_results_page_reads_stored_figures_in_a_fixed_number_of_queries(
 
 def test_kish_effective_size_is_reported() -> None:
     assert estimation.kish_effective_size(np.array([1.0, 1.0, 2.0, 2.0])) == pytest.approx(36 / 10)
+
+
+def test_a_failed_reweighting_keeps_the_last_good_one(
+    client_for, analyst, poll, wave, django_capture_on_commit_callbacks
+) -> None:
+    fill(wave)
+    good = {"age_band": {level: share / 100 for level, share in POPULATION.items()}}
+    assert analysis.wave_weight(wave=wave, margins=good)
+    analysis.wave_results_store(wave=wave)
+    before = dict(Respondent.objects.filter(wave=wave).values_list("pk", "weight"))
+    # Margins that leave an age band without anyone to carry it: 75+ has people, but a share of 0.
+    impossible = {level: str(share) for level, share in POPULATION.items()}
+    impossible["75+"], impossible["16-24"] = "0", str(POPULATION["16-24"] + POPULATION["75+"])
+    with django_capture_on_commit_callbacks(execute=True):
+        weigh(client_for(analyst), poll, {f"age_band__{k}": v for k, v in impossible.items()})
+    wave.refresh_from_db()
+    assert wave.weighting_error
+    assert wave.margins == good
+    assert dict(Respondent.objects.filter(wave=wave).values_list("pk", "weight")) == before
+    assert wave.results["weighted"]
+    page = client_for(analyst).get(reverse("polls:manage_weighting", kwargs={"slug": poll.slug, "number": 1}))
+    assert "could not be done" in page.content.decode()
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-5"])
+def test_shares_that_are_not_numbers_are_refused(client_for, analyst, poll, wave, value) -> None:
+    data = {f"age_band__{level}": str(share) for level, share in POPULATION.items()}
+    data["age_band__16-24"] = value
+    response = weigh(client_for(analyst), poll, data)
+    assert response.status_code == 200
+    assert "There is a problem" in response.content.decode()
+    wave.refresh_from_db()
+    assert wave.margins == {}
+
+
+def test_the_public_sees_results_only_once_a_wave_closes(client, poll, wave) -> None:
+    poll.results_public = True
+    poll.save()
+    fill(wave)
+    analysis.wave_results_store(wave=wave)
+    url = reverse("polls:results", kwargs={"slug": poll.slug})
+    assert "No results yet" in client.get(url).content.decode()
+    type(wave).objects.filter(pk=wave.pk).update(closes_at=timezone.now())
+    assert "I have a say" in client.get(url).content.decode()
+
+
+def test_exported_text_never_runs_as_a_formula(client_for, analyst, poll, wave) -> None:
+    fill(wave)
+    Answer.objects.filter(question__code="q7").update(text='=HYPERLINK("http://x.example")')
+    url = reverse("polls:manage_export", kwargs={"slug": poll.slug, "number": 1, "fmt": "csv"})
+    rows = list(csv.DictReader(io.StringIO(client_for(analyst).get(url).content.decode("utf-8-sig"))))
+    texts = {row["q7"] for row in rows if row["q7"]}
+    assert texts == {'\'=HYPERLINK("http://x.example")'}

@@ -161,7 +161,11 @@ def test_open_link_starts_are_rate_limited_and_repeats_flagged(poll, wave) -> No
     first.post(url, {**page3(poll), "page": "3"})
     second = Client()  # same address and browser, no cookie
     start(second, poll)
-    assert Respondent.objects.order_by("pk").last().possible_duplicate
+    second.post(url, page1(poll))
+    second.post(url, {**page2(poll), "page": "2"})
+    second.post(url, {**page3(poll), "page": "3"})
+    flags = list(Respondent.objects.order_by("pk").values_list("possible_duplicate", flat=True))
+    assert flags == [False, True]
     for _ in range(25):
         Client().post(reverse("polls:start", kwargs={"slug": poll.slug}))
     assert Respondent.objects.count() == 20  # the hourly limit for one address

@@ -8,7 +8,6 @@ import json
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,9 +22,9 @@ from heard.organisations.enums import Role
 from heard.organisations.models import Organisation
 from heard.polls import analysis, exports, fielding, selectors, services, variables
 from heard.polls.forms import InvitationsForm, PageForm, PollForm, QuestionForm, WaveForm
-from heard.polls.models import Answer, Poll, Question, Theme, Wave
+from heard.polls.models import Answer, Poll, Question, Wave
 from heard.polls.results import results_context
-from heard.polls.tasks import weigh_and_compute
+from heard.polls.tasks import invite_panel, weigh_and_compute
 
 
 def _wave(request: HttpRequest, slug: str, number: int, **_: object) -> Wave:
@@ -115,8 +114,7 @@ def poll_manage(request: HttpRequest, slug: str) -> HttpResponse:
                     messages.success(request, _("The wave is added. Publish it when the questions are ready."))
                     return redirect(reverse("polls:manage_poll", kwargs={"slug": poll.slug}) + "#waves")
         elif action == "results_public":
-            poll.results_public = request.POST.get("public") == "yes"
-            poll.save(update_fields=["results_public"])
+            services.results_publish(poll=poll, by=request.user, public=request.POST.get("public") == "yes")
             messages.success(request, _("Saved."))
             return redirect("polls:manage_poll", slug=poll.slug)
     return render(
@@ -177,8 +175,8 @@ def wave_invitations(request: HttpRequest, slug: str, number: int) -> HttpRespon
     form = InvitationsForm(request.POST if request.method == "POST" and "emails" in request.POST else None)
     if request.method == "POST":
         if request.POST.get("action") == "panel":
-            count = fielding.panel_invite(wave=wave, by=request.user, site_url=settings.HEARD_SITE_URL)
-            messages.success(request, _("%(count)d members of the panel are invited.") % {"count": count})
+            invite_panel.enqueue(wave_id=wave.pk, site_url=settings.HEARD_SITE_URL)
+            messages.success(request, _("The members of the panel are being invited."))
             return redirect("polls:manage_invitations", slug=slug, number=number)
         if form.is_valid():
             count = fielding.invitations_send(
@@ -232,12 +230,12 @@ def wave_weighting(request: HttpRequest, slug: str, number: int) -> HttpResponse
         except ValidationError as error:
             problems.extend(error.messages)
         else:
-            with transaction.atomic():
-                wave.margins = margins
-                wave.weight_cap = cap
-                wave.save(update_fields=["margins", "weight_cap"])
-                transaction.on_commit(lambda: weigh_and_compute.enqueue(wave_id=wave.pk))
-            messages.success(request, _("The margins are saved. Weighting and results are being worked out."))
+            # Nothing is stored until the raking works: the task keeps the last good weighting
+            # if it cannot meet these margins, and says why on this page.
+            weigh_and_compute.enqueue(wave_id=wave.pk, margins=margins, cap=cap)
+            messages.success(
+                request, _("The answers are being weighted to these margins. This page shows how it went.")
+            )
             return redirect("polls:manage_weighting", slug=slug, number=number)
     rows = [
         {
@@ -294,14 +292,17 @@ def text_answers(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     poll: Poll = request.permission_object
     question = get_object_or_404(Question, poll=poll, code=code, kind="text")
     if request.method == "POST":
-        label = request.POST.get("theme", "").strip()[:100]
-        answer = get_object_or_404(Answer, pk=request.POST.get("answer"), question=question)
-        if label:
-            theme, _created = Theme.objects.get_or_create(question=question, label=label)
-            if request.POST.get("remove") == "yes":
-                theme.answers.remove(answer)
-            else:
-                theme.answers.add(answer)
+        answer = get_object_or_404(Answer, pk=request.POST.get("answer") or 0, question=question)
+        try:
+            services.theme_code(
+                question=question,
+                answer=answer,
+                by=request.user,
+                label=request.POST.get("theme", ""),
+                remove=request.POST.get("remove") == "yes",
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
         return redirect(request.get_full_path())
     theme = request.GET.get("theme", "")
     page = paginate(request, selectors.text_answers(question, theme=theme))
@@ -322,7 +323,7 @@ def text_answers(request: HttpRequest, slug: str, code: str) -> HttpResponse:
 @permission_required("polls.analyse", obj=selectors.poll_by_slug)
 def results_manage(request: HttpRequest, slug: str) -> HttpResponse:
     poll: Poll = request.permission_object
-    context = results_context(request, poll)
+    context = results_context(request, poll, analyst=True)
     context["analyst"] = True
     context["report_json"] = json.dumps(context["report"], indent=2)
     return render(request, "polls/results.html", context)

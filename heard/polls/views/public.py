@@ -4,6 +4,7 @@ residents' panel, and published results."""
 from __future__ import annotations
 
 import hashlib
+import re
 
 from django.conf import settings
 from django.contrib import messages
@@ -128,8 +129,8 @@ def answer(request: HttpRequest, slug: str) -> HttpResponse:
     respondent = selectors.respondent_with_answers(respondent.pk)
     answers = fielding.answers_of(respondent)
     # A respondent may go back to an earlier page; never past the one they have reached.
-    asked = request.GET.get("page") or request.POST.get("page")
-    page = int(asked) if asked and asked.isdigit() and int(asked) <= respondent.page else respondent.page
+    asked = request.GET.get("page") or request.POST.get("page") or ""
+    page = int(asked) if re.fullmatch(r"[0-9]{1,4}", asked) and int(asked) <= respondent.page else respondent.page
     on_page = fielding.shown_on_page(questions, page, answers)
     if not on_page:
         page, on_page = respondent.page, fielding.shown_on_page(questions, respondent.page, answers)
@@ -166,6 +167,8 @@ def answer(request: HttpRequest, slug: str) -> HttpResponse:
 @public
 def done(request: HttpRequest, slug: str) -> HttpResponse:
     poll = selectors.poll_by_slug(request, slug)
+    if selectors.current_wave(poll) is None:
+        raise Http404
     return render(request, "polls/done.html", {"poll": poll})
 
 
