@@ -62,7 +62,6 @@ See docs/polls-estimation.md.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -402,30 +401,32 @@ def _ratio(y: FloatArray, w: FloatArray, base: NDArray[np.bool_]) -> tuple[float
     return estimate, z, unweighted_base
 
 
-_PROJECTORS: dict[bytes, FloatArray] = {}
+# (X, regression weights, projector) for the last few pairs seen, matched by identity: a wave's
+# results ask for thousands of estimates with the very same X and weight arrays.
+_PROJECTORS: list[tuple[FloatArray, FloatArray, FloatArray]] = []
 _PROJECTOR_CACHE_SIZE = 4
 
 
-def _projector(x_mat: FloatArray, root: FloatArray) -> FloatArray:
-    """``(√W X)⁺``, the pseudo-inverse that gives ``B`` from ``√W z``. A wave's results ask for
-    thousands of estimates with the same ``X`` and weights, so it is worked out once per pair
-    (kept by a digest of both arrays) instead of solving a least-squares problem every time."""
-    key = hashlib.blake2b(x_mat.tobytes() + root.tobytes() + repr(x_mat.shape).encode(), digest_size=16).digest()
-    found = _PROJECTORS.get(key)
-    if found is None:
-        if len(_PROJECTORS) >= _PROJECTOR_CACHE_SIZE:
-            _PROJECTORS.pop(next(iter(_PROJECTORS)))
-        found = np.asarray(np.linalg.pinv(x_mat * root[:, None]), dtype=np.float64)
-        _PROJECTORS[key] = found
-    return found
+def _projector(x_mat: FloatArray, reg_w: FloatArray) -> FloatArray:
+    """``(√W X)⁺``, the pseudo-inverse that gives ``B`` from ``√W z``, worked out once per pair of
+    arrays instead of solving a least-squares problem for every estimate. The cache holds the
+    arrays themselves, so an id is never reused while its entry lives; arrays must not be changed
+    in place between calls (none of our callers do)."""
+    for cached_x, cached_w, projector in _PROJECTORS:
+        if cached_x is x_mat and cached_w is reg_w:
+            return projector
+    projector = np.asarray(np.linalg.pinv(x_mat * np.sqrt(reg_w)[:, None]), dtype=np.float64)
+    _PROJECTORS.append((x_mat, reg_w, projector))
+    if len(_PROJECTORS) > _PROJECTOR_CACHE_SIZE:
+        _PROJECTORS.pop(0)
+    return projector
 
 
 def _residualise(z: FloatArray, x_mat: FloatArray | None, reg_w: FloatArray) -> FloatArray:
     """``e = z - X B`` with ``B = (Xᵀ W X)⁺ Xᵀ W z``: what the calibration leaves to chance."""
     if x_mat is None:
         return z
-    root = np.sqrt(reg_w)
-    coefficients = _projector(x_mat, root) @ (z * root)
+    coefficients = _projector(x_mat, reg_w) @ (z * np.sqrt(reg_w))
     return z - x_mat @ coefficients
 
 
