@@ -62,6 +62,7 @@ bench: install bench-deps
 	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/story_submit.py
 	$(BIN)/python benchmarks/rake.py
 	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/poll_results.py
+	$(BIN)/python benchmarks/opinion_map.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "heard.api",
     "heard.open311",
     "heard.polls",
+    "heard.conversations",
     "heard.index",
     "heard.demo",
     "django.contrib.admin",
@@ -360,6 +361,9 @@ HEARD_SITE_URL = env("HEARD_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 HEARD_PAGE_SIZE = env_int("HEARD_PAGE_SIZE", 20)
 # Stories one address may send through the site's form in an hour (a load test raises it).
 HEARD_STORIES_PER_HOUR = env_int("HEARD_STORIES_PER_HOUR", 5)
+# Votes one participant may cast in a minute, and participants one address may start in an hour.
+HEARD_VOTES_PER_MINUTE = env_int("HEARD_VOTES_PER_MINUTE", 60)
+HEARD_CONVERSATION_JOINS_PER_HOUR = env_int("HEARD_CONVERSATION_JOINS_PER_HOUR", 30)
 # Writes (stories, answers, changes, Open311 requests) one API token may make in an hour.
 HEARD_API_WRITES_PER_HOUR = env_int("HEARD_API_WRITES_PER_HOUR", 1000)
 # Open311 GeoReport v2: this endpoint's jurisdiction (its web domain, by the spec's suggestion),

@@ -26,6 +26,7 @@ urlpatterns = [
     path("api/v1/", rest_urls),
     path("", include("heard.open311.urls")),
     path("", include("heard.polls.urls")),
+    path("", include("heard.conversations.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -11,6 +11,7 @@ from allauth.mfa.utils import encrypt
 from django.utils import timezone
 
 from heard.accounts.models import User
+from heard.conversations.models import Conversation
 from heard.directory.enums import ServiceCategory
 from heard.directory.models import Service
 from heard.organisations.enums import AreaKind, Role, Sector
@@ -149,3 +150,14 @@ class WaveFactory(factory.django.DjangoModelFactory):
     opens_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=1))
     closes_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=30))
     published_at = factory.LazyFunction(timezone.now)
+
+
+class ConversationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Conversation
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    topic = factory.Sequence(lambda n: f"Conversation {n}")
+    slug = factory.Sequence(lambda n: f"conversation-{n}")
+    opens_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=1))
+    closes_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=30))

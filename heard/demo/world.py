@@ -9,6 +9,7 @@ from django.db import transaction
 
 from heard.accounts import demo as accounts_demo
 from heard.api import demo as api_demo
+from heard.conversations import demo as conversations_demo
 from heard.demo.people import DEMO_PASSWORD, PEOPLE
 from heard.directory import demo as directory_demo
 from heard.organisations import demo as organisations_demo
@@ -58,4 +59,5 @@ def build() -> dict[str, Any]:
     voice_demo.seed(world)
     api_demo.seed(world)
     polls_demo.seed(world)
+    conversations_demo.seed(world)
     return world

@@ -21,7 +21,11 @@ MAX_PAGES = 150
 
 
 def _links(page: Any, origin: str) -> list[str]:
-    hrefs = page.eval_on_selector_all("header a[href], main a[href], footer a[href]", "els => els.map(e => e.href)")
+    # Links marked `download` fetch a file, not a page.
+    hrefs = page.eval_on_selector_all(
+        "header a[href]:not([download]), main a[href]:not([download]), footer a[href]:not([download])",
+        "els => els.map(e => e.href)",
+    )
     found = []
     for href in hrefs:
         url, _ = urldefrag(href)

@@ -9,10 +9,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from heard.api.enums import Scope
 from heard.api.services import token_create
+from heard.conversations.models import Conversation, Statement
 from heard.core.permissions import access_of
 from heard.organisations.models import Membership, Organisation
 from heard.polls.models import Poll, Question
-from tests.factories import PollFactory, ServiceFactory, StoryFactory, WaveFactory
+from tests.factories import ConversationFactory, PollFactory, ServiceFactory, StoryFactory, WaveFactory
 
 # Permissions every signed-in person holds: not staff pages.
 FOR_EVERYONE_SIGNED_IN = {
@@ -74,6 +75,13 @@ def _url(name: str, pattern: URLPattern, provider_slug: str, membership_id: int)
         if not poll.waves.exists():
             WaveFactory(poll=poll)
         ids.update(pk=question.pk, number=1, code="q1", fmt="csv")
+    if name.startswith("conversations:"):  # pages about a conversation and one of its statements
+        organisation = Organisation.objects.get(slug=provider_slug)
+        conversation = Conversation.objects.filter(slug=provider_slug).first() or ConversationFactory(
+            organisation=organisation, slug=provider_slug
+        )
+        statement = conversation.statements.first() or Statement.objects.create(conversation=conversation, text="Hm")
+        ids["pk"] = statement.pk
     if name.startswith("api:"):  # pages about one API token
         organisation = Organisation.objects.get(slug=provider_slug)
         token, _key = token_create(organisation=organisation, by=None, name="Test", scopes=[Scope.OPEN311])
@@ -142,9 +150,11 @@ ALLOWED = {
     "voice:organisation_stories": ["responder", "manager", "site_admin"],
     "api:tokens": ["manager", "org_admin", "site_admin"],
     "polls:manage": ["convener", "analyst", "site_admin"],
+    "conversations:manage": ["convener", "site_admin"],
 }
 SITE_WIDE = {
     "polls:manage",
+    "conversations:manage",
     "voice:moderation_queue",
     "organisations:manage_home",
     "organisations:manage_organisations",

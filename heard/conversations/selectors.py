@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from heard.conversations.enums import StatementStatus
+from heard.conversations.models import Conversation, Participant, Statement, Vote
+from heard.organisations import roles
+
+
+def open_conversations() -> QuerySet[Conversation]:
+    now = timezone.now()
+    return (
+        Conversation.objects.filter(opens_at__lte=now, closes_at__gt=now)
+        .select_related("organisation")
+        .order_by("closes_at", "pk")
+    )
+
+
+def conversation_by_slug(request: Any, slug: str, **_: Any) -> Conversation:
+    return get_object_or_404(Conversation.objects.select_related("organisation", "service"), slug=slug)
+
+
+def next_statement(*, conversation: Conversation, participant: Participant | None) -> Statement | None:
+    """The next statement to put to this participant: the most informative one they have not
+    voted on, in the order the last analysis suggests (new statements first, then by id)."""
+    candidates = Statement.objects.filter(conversation=conversation, status=StatementStatus.ACCEPTED)
+    if participant is not None:
+        candidates = candidates.exclude(votes__participant=participant)
+    ids = list(candidates.values_list("pk", flat=True)[:5000])
+    if not ids:
+        return None
+    order = {statement_id: rank for rank, statement_id in enumerate(conversation.analysis.get("statement_order", []))}
+    best = min(ids, key=lambda pk: (order.get(pk, -1), pk))  # statements the map has not seen come first
+    return Statement.objects.get(pk=best)
+
+
+def participant_progress(*, conversation: Conversation, participant: Participant | None) -> tuple[int, int]:
+    total = Statement.objects.filter(conversation=conversation, status=StatementStatus.ACCEPTED).count()
+    voted = (
+        Vote.objects.filter(participant=participant, statement__status=StatementStatus.ACCEPTED).count()
+        if participant
+        else 0
+    )
+    return voted, total
+
+
+def votes_of_participant(participant: Participant) -> QuerySet[Vote]:
+    return (
+        Vote.objects.filter(participant=participant, statement__status=StatementStatus.ACCEPTED)
+        .select_related("statement")
+        .order_by("-updated_at", "-pk")
+    )
+
+
+def pending_statements(conversation: Conversation) -> QuerySet[Statement]:
+    return Statement.objects.filter(conversation=conversation, status=StatementStatus.PENDING).order_by(
+        "created_at", "pk"
+    )
+
+
+def conversation_counts(conversation: Conversation) -> dict[str, int]:
+    return {
+        "participants": Participant.objects.filter(conversation=conversation, votes__isnull=False).distinct().count(),
+        "votes": Vote.objects.filter(statement__conversation=conversation).count(),
+        "statements": Statement.objects.filter(conversation=conversation, status=StatementStatus.ACCEPTED).count(),
+    }
+
+
+def votes_by_day(conversation: Conversation, *, limit: int = 60) -> list[tuple[Any, int]]:
+    """Votes cast per day, the latest `limit` days with votes."""
+    rows = (
+        Vote.objects.filter(statement__conversation=conversation)
+        .annotate(day=TruncDate("created_at"))
+        .values("day")
+        .annotate(n=Count("pk"))
+        .order_by("-day")[:limit]
+    )
+    return sorted((row["day"], row["n"]) for row in rows)
+
+
+def statements_by_id(conversation: Conversation, ids: list[int]) -> dict[int, Statement]:
+    return {s.pk: s for s in Statement.objects.filter(conversation=conversation, pk__in=ids)}
+
+
+def conversations_for_manage(user: Any) -> QuerySet[Conversation]:
+    conversations = Conversation.objects.select_related("organisation").annotate(
+        pending=Count("statements", filter=Q(statements__status=StatementStatus.PENDING))
+    )
+    if not roles.is_site_admin(user):
+        conversations = conversations.filter(organisation_id__in=list(roles.roles_by_organisation(user)))
+    return conversations.order_by("-opens_at", "-pk")

@@ -1,0 +1,225 @@
+"""Setting up a conversation, taking part in it (statements and votes), moderating statements,
+invitations, and keeping its opinion map up to date."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from heard.conversations.enums import Participation, StatementStatus
+from heard.conversations.models import (
+    MAX_STATEMENT_LENGTH,
+    Conversation,
+    ConversationInvitation,
+    Participant,
+    Statement,
+    Vote,
+)
+from heard.core.services import log_action
+from heard.core.slugs import unique_slug
+from heard.core.text import without_control_characters
+
+# A burst of votes queues one analysis, run this long after the first of them.
+ANALYSIS_DEBOUNCE = dt.timedelta(seconds=30)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def conversation_create(
+    *,
+    organisation: Any,
+    by: Any,
+    topic: str,
+    description: str = "",
+    participation: str = Participation.OPEN,
+    participants_can_add: bool = True,
+    opens_at: dt.datetime,
+    closes_at: dt.datetime,
+    service: Any = None,
+    seed_statements: list[str] | None = None,
+) -> Conversation:
+    if opens_at >= closes_at:
+        raise ValidationError({"closes_at": _("The conversation must close after it opens.")})
+    conversation = Conversation(
+        organisation=organisation,
+        topic=topic.strip(),
+        slug=unique_slug(Conversation.objects.all(), topic, fallback="conversation"),
+        description=description.strip(),
+        participation=participation,
+        participants_can_add=participants_can_add,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        service=service,
+        created_by=by,
+    )
+    conversation.full_clean()
+    conversation.save()
+    statements_seed(conversation=conversation, by=by, texts=seed_statements or [])
+    log_action(action="conversation.created", by=by, target=conversation, organisation_id=organisation.pk)
+    return conversation
+
+
+def _clean_text(text: str) -> str:
+    text = " ".join(without_control_characters(text).split())
+    if not text:
+        raise ValidationError({"text": _("Write the statement.")})
+    if len(text) > MAX_STATEMENT_LENGTH:
+        raise ValidationError(
+            {"text": _("A statement can be up to %(limit)d characters.") % {"limit": MAX_STATEMENT_LENGTH}}
+        )
+    return text
+
+
+@transaction.atomic
+def statements_seed(*, conversation: Conversation, by: Any, texts: list[str]) -> list[Statement]:
+    """Statements from the convener: shown straight away."""
+    cleaned = [_clean_text(text) for text in texts if text.strip()]
+    now = timezone.now()
+    statements = Statement.objects.bulk_create(
+        Statement(
+            conversation=conversation,
+            text=text,
+            status=StatementStatus.ACCEPTED,
+            is_seed=True,
+            moderated_by=by,
+            moderated_at=now,
+        )
+        for text in cleaned
+    )
+    if statements:
+        log_action(
+            action="conversation.statements_added",
+            by=by,
+            target=conversation,
+            organisation_id=conversation.organisation_id,
+            data={"count": len(statements)},
+        )
+    return statements
+
+
+def _check_open(conversation: Conversation) -> None:
+    if not conversation.is_open:
+        raise ValidationError(_("This conversation is closed: it takes no more votes or statements."))
+
+
+@transaction.atomic
+def participant_join(
+    *, conversation: Conversation, user: Any = None, invitation: ConversationInvitation | None = None
+) -> Participant:
+    """A new participant (or the one this account already is). Who may take part is checked here."""
+    signed_in = bool(getattr(user, "is_authenticated", False))
+    if signed_in:
+        existing = Participant.objects.filter(conversation=conversation, user=user).first()
+        if existing is not None:
+            return existing
+    if conversation.participation == Participation.SIGNED_IN and not signed_in:
+        raise ValidationError(_("Sign in to take part in this conversation."))
+    if conversation.participation == Participation.INVITED and invitation is None:
+        raise ValidationError(_("This conversation is by invitation only."))
+    participant = Participant.objects.create(
+        conversation=conversation, user=user if signed_in else None, key=secrets.token_urlsafe(24)
+    )
+    if invitation is not None:
+        ConversationInvitation.objects.filter(pk=invitation.pk).update(participant=participant)
+    return participant
+
+
+def vote_cast(*, participant: Participant, statement: Statement, value: int) -> None:
+    """Agree (+1), disagree (-1) or pass (0); a second vote on the same statement replaces the
+    first. One row per participant and statement, by a database constraint, written in one
+    statement (insert, or update on conflict), so concurrent votes are neither lost nor doubled."""
+    if value not in (-1, 0, 1):
+        raise ValidationError(_("Choose agree, disagree or pass."))
+    conversation = statement.conversation
+    if statement.conversation_id != participant.conversation_id:
+        raise ValidationError(_("This statement belongs to another conversation."))
+    _check_open(conversation)
+    if statement.status != StatementStatus.ACCEPTED:
+        raise ValidationError(_("This statement has been taken out of the conversation."))
+    now = timezone.now()
+    Vote.objects.bulk_create(
+        [Vote(participant=participant, statement=statement, value=value, created_at=now, updated_at=now)],
+        update_conflicts=True,
+        unique_fields=["participant", "statement"],
+        update_fields=["value", "updated_at"],
+    )
+    analysis_request(conversation=conversation)
+
+
+@transaction.atomic
+def statement_submit(*, participant: Participant, text: str) -> Statement:
+    """A participant's statement, checked by a moderator before anyone sees it."""
+    conversation = participant.conversation
+    _check_open(conversation)
+    if not conversation.participants_can_add:
+        raise ValidationError(_("In this conversation, only the organisers add statements."))
+    statement = Statement.objects.create(
+        conversation=conversation, text=_clean_text(text), author=participant, status=StatementStatus.PENDING
+    )
+    log_action(
+        action="conversation.statement_submitted", target=statement, organisation_id=conversation.organisation_id
+    )
+    return statement
+
+
+@transaction.atomic
+def statement_moderate(*, statement: Statement, by: Any, accept: bool) -> Statement:
+    """Show a statement to participants, or take it out (its votes then no longer count)."""
+    statement = Statement.objects.select_for_update().get(pk=statement.pk)
+    statement.status = StatementStatus.ACCEPTED if accept else StatementStatus.REJECTED
+    statement.moderated_by = by
+    statement.moderated_at = timezone.now()
+    statement.save(update_fields=["status", "moderated_by", "moderated_at"])
+    log_action(
+        action="conversation.statement_accepted" if accept else "conversation.statement_rejected",
+        by=by,
+        target=statement,
+        organisation_id=statement.conversation.organisation_id,
+    )
+    transaction.on_commit(lambda: analysis_request(conversation=statement.conversation))
+    return statement
+
+
+@transaction.atomic
+def invitations_create(*, conversation: Conversation, by: Any, count: int) -> list[str]:
+    """`count` single-person links; returns their tokens (shown once, to share however suits)."""
+    if not 1 <= count <= 1000:
+        raise ValidationError({"count": _("Make between 1 and 1,000 invitations at a time.")})
+    tokens = [secrets.token_urlsafe(18) for _n in range(count)]
+    ConversationInvitation.objects.bulk_create(
+        ConversationInvitation(conversation=conversation, token_hash=token_hash(token)) for token in tokens
+    )
+    log_action(
+        action="conversation.invitations_made",
+        by=by,
+        target=conversation,
+        organisation_id=conversation.organisation_id,
+        data={"count": count},
+    )
+    return tokens
+
+
+def analysis_request(*, conversation: Conversation) -> None:
+    """Queue a new opinion map unless one is already queued: a burst of votes makes one."""
+    from heard.conversations.tasks import analyse_conversation
+
+    now = timezone.now()
+    queued = Conversation.objects.filter(pk=conversation.pk, analysis_queued_at__isnull=True).update(
+        analysis_queued_at=now
+    )
+    if not queued:
+        return
+    task = analyse_conversation
+    if task.get_backend().supports_defer:
+        task = task.using(run_after=now + ANALYSIS_DEBOUNCE)
+    transaction.on_commit(lambda: task.enqueue(conversation_id=conversation.pk))

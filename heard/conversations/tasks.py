@@ -1,0 +1,12 @@
+"""Background work of conversations: the opinion map."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from heard.conversations import mapping
+
+
+@task()
+def analyse_conversation(*, conversation_id: int) -> None:
+    mapping.map_update(conversation_id=conversation_id)
