@@ -79,7 +79,7 @@ def import_export(*, export: PolisExport, organisation: Any, by: Any) -> Convers
             Statement.objects.bulk_create(
                 Statement(
                     conversation=conversation,
-                    text=s.text[:280],
+                    text=s.text[:2000],
                     status=StatementStatus.REJECTED if s.moderated == MODERATED_OUT else StatementStatus.ACCEPTED,
                     is_seed=s.author_id is None,
                     author=participants.get(s.author_id) if s.author_id is not None else None,
@@ -120,6 +120,8 @@ def import_directory(*, directory: str | Path, organisation: Any, by: Any) -> Co
         export = read_export(directory)
     except PolisFormatError as error:
         raise ValidationError(str(error)) from error
+    except UnicodeDecodeError as error:
+        raise ValidationError(_("The export's files are not UTF-8 text.")) from error
     return import_export(export=export, organisation=organisation, by=by)
 
 
@@ -132,9 +134,15 @@ def import_zip(*, upload: Any, organisation: Any, by: Any) -> Conversation:
     if sum(member.file_size for member in archive.infolist()) > MAX_UPLOAD:
         raise ValidationError(_("The archive is too big to import here; use manage.py import_polis."))
     with tempfile.TemporaryDirectory() as folder:
+        seen: set[str] = set()
         for member in archive.infolist():
             name = Path(member.filename).name
             if name.endswith(".csv") and not member.is_dir():
+                if name in seen:
+                    raise ValidationError(
+                        _("The archive holds two files called %(name)s: put one export in it.") % {"name": name}
+                    )
+                seen.add(name)
                 (Path(folder) / name).write_bytes(archive.read(member))
         return import_directory(directory=folder, organisation=organisation, by=by)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from heard.conversations import selectors
 from heard.conversations.analysis import Analysis, Votes, analyse
 from heard.conversations.enums import StatementStatus
 from heard.conversations.models import Conversation, Statement, Vote
@@ -39,7 +40,16 @@ def map_update(*, conversation_id: int) -> Conversation:
     conversation = Conversation.objects.get(pk=conversation_id)
     previous = Analysis.from_dict(conversation.analysis) if conversation.analysis else None
     result = analyse(votes_of(conversation), previous=previous)
+    summary = {
+        "participants": result.participants_total,
+        "votes": result.votes_total,
+        "statements": Statement.objects.filter(conversation=conversation, status=StatementStatus.ACCEPTED).count(),
+        "votes_by_day": [[day.isoformat(), n] for day, n in selectors.votes_by_day(conversation)],
+        "statement_order": result.statement_order[:5000],
+    }
     with transaction.atomic():
-        Conversation.objects.filter(pk=conversation_id).update(analysis=result.to_dict(), analysed_at=timezone.now())
+        Conversation.objects.filter(pk=conversation_id).update(
+            analysis=result.to_dict(), summary=summary, analysed_at=timezone.now()
+        )
     conversation.refresh_from_db()
     return conversation

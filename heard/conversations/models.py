@@ -14,6 +14,8 @@ from heard.directory.models import Service
 from heard.organisations.models import Organisation
 
 MAX_STATEMENT_LENGTH = 280
+# Statements imported from Pol.is can be longer than participants here may write.
+MAX_STORED_STATEMENT_LENGTH = 2000
 
 
 class Conversation(TimestampedModel):
@@ -45,6 +47,8 @@ class Conversation(TimestampedModel):
     # The opinion map, computed in the background (heard.conversations.analysis), and when.
     analysis = models.JSONField(default=dict, blank=True)
     analysed_at = models.DateTimeField(null=True, blank=True)
+    # Small figures worked out with the map (counts, votes per day), so pages need not count votes.
+    summary = models.JSONField(default=dict, blank=True)
     # Set when a new analysis is queued, so a burst of votes queues one, not one per vote.
     analysis_queued_at = models.DateTimeField(null=True, blank=True)
 
@@ -67,6 +71,10 @@ class Conversation(TimestampedModel):
     @property
     def is_open(self) -> bool:
         return self.opens_at <= timezone.now() < self.closes_at
+
+    @property
+    def has_not_opened(self) -> bool:
+        return timezone.now() < self.opens_at
 
 
 class Participant(models.Model):
@@ -100,7 +108,7 @@ class Participant(models.Model):
 
 class Statement(models.Model):
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="statements")
-    text = models.CharField(_("statement"), max_length=MAX_STATEMENT_LENGTH)
+    text = models.CharField(_("statement"), max_length=MAX_STORED_STATEMENT_LENGTH)
     status = models.CharField(max_length=10, choices=StatementStatus, default=StatementStatus.PENDING)
     is_seed = models.BooleanField(default=False)
     author = models.ForeignKey(Participant, null=True, blank=True, on_delete=models.SET_NULL, related_name="statements")

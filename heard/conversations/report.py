@@ -5,11 +5,13 @@ the stored analysis; the page never reruns it."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from typing import Any
 
 from django.db.models import Count, Q
 from django.http import HttpResponse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from heard.conversations import selectors
@@ -96,7 +98,7 @@ def report_context(conversation: Conversation) -> dict[str, Any]:
         for item in analysis.get("consensus", [])[:10]
     ]
     divisive = [{"text": _text(statements, item["statement_id"])} for item in analysis.get("divisive", [])[:10]]
-    by_day = selectors.votes_by_day(conversation)
+    by_day = [(dt.date.fromisoformat(day), n) for day, n in conversation.summary.get("votes_by_day", [])]
     return {
         "conversation": conversation,
         "analysis": analysis,
@@ -107,7 +109,7 @@ def report_context(conversation: Conversation) -> dict[str, Any]:
         "groups": shown_groups,
         "consensus": consensus,
         "divisive": divisive,
-        "by_day": [(day.strftime("%-d %b"), n) for day, n in by_day],
+        "by_day": [(date_format(day, "j M"), n) for day, n in by_day],
         "by_day_max": max((n for _d, n in by_day), default=0),
         "clustered": len(analysis.get("participants_clustered", [])),
     }

@@ -10,6 +10,7 @@ from django.utils import timezone
 from heard.conversations.enums import StatementStatus
 from heard.conversations.models import Conversation, Participant, Statement, Vote
 from heard.organisations import roles
+from heard.organisations.enums import Role
 
 
 def open_conversations() -> QuerySet[Conversation]:
@@ -22,6 +23,13 @@ def open_conversations() -> QuerySet[Conversation]:
 
 
 def conversation_by_slug(request: Any, slug: str, **_: Any) -> Conversation:
+    """A conversation without its (possibly large) stored map: what voting pages need."""
+    return get_object_or_404(
+        Conversation.objects.select_related("organisation", "service").defer("analysis"), slug=slug
+    )
+
+
+def conversation_with_map(slug: str) -> Conversation:
     return get_object_or_404(Conversation.objects.select_related("organisation", "service"), slug=slug)
 
 
@@ -34,7 +42,7 @@ def next_statement(*, conversation: Conversation, participant: Participant | Non
     ids = list(candidates.values_list("pk", flat=True)[:5000])
     if not ids:
         return None
-    order = {statement_id: rank for rank, statement_id in enumerate(conversation.analysis.get("statement_order", []))}
+    order = {statement_id: rank for rank, statement_id in enumerate(conversation.summary.get("statement_order", []))}
     best = min(ids, key=lambda pk: (order.get(pk, -1), pk))  # statements the map has not seen come first
     return Statement.objects.get(pk=best)
 
@@ -64,6 +72,9 @@ def pending_statements(conversation: Conversation) -> QuerySet[Statement]:
 
 
 def conversation_counts(conversation: Conversation) -> dict[str, int]:
+    """From the figures stored with the last map; counted afresh only before there is one."""
+    if conversation.summary:
+        return {key: conversation.summary.get(key, 0) for key in ("participants", "votes", "statements")}
     return {
         "participants": Participant.objects.filter(conversation=conversation, votes__isnull=False).distinct().count(),
         "votes": Vote.objects.filter(statement__conversation=conversation).count(),
@@ -84,7 +95,10 @@ def votes_by_day(conversation: Conversation, *, limit: int = 60) -> list[tuple[A
 
 
 def statements_by_id(conversation: Conversation, ids: list[int]) -> dict[int, Statement]:
-    return {s.pk: s for s in Statement.objects.filter(conversation=conversation, pk__in=ids)}
+    return {
+        s.pk: s
+        for s in Statement.objects.filter(conversation=conversation, pk__in=ids, status=StatementStatus.ACCEPTED)
+    }
 
 
 def conversations_for_manage(user: Any) -> QuerySet[Conversation]:
@@ -92,5 +106,6 @@ def conversations_for_manage(user: Any) -> QuerySet[Conversation]:
         pending=Count("statements", filter=Q(statements__status=StatementStatus.PENDING))
     )
     if not roles.is_site_admin(user):
-        conversations = conversations.filter(organisation_id__in=list(roles.roles_by_organisation(user)))
+        convened = [pk for pk, held in roles.roles_by_organisation(user).items() if Role.CONVENER in held]
+        conversations = conversations.filter(organisation_id__in=convened)
     return conversations.order_by("-opens_at", "-pk")

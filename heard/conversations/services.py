@@ -9,7 +9,8 @@ import secrets
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,6 +29,7 @@ from heard.core.text import without_control_characters
 
 # A burst of votes queues one analysis, run this long after the first of them.
 ANALYSIS_DEBOUNCE = dt.timedelta(seconds=30)
+STALE_QUEUE = dt.timedelta(minutes=15)
 
 
 def token_hash(token: str) -> str:
@@ -126,26 +128,55 @@ def participant_join(
         raise ValidationError(_("Sign in to take part in this conversation."))
     if conversation.participation == Participation.INVITED and invitation is None:
         raise ValidationError(_("This conversation is by invitation only."))
-    participant = Participant.objects.create(
-        conversation=conversation, user=user if signed_in else None, key=secrets.token_urlsafe(24)
-    )
-    if invitation is not None:
-        ConversationInvitation.objects.filter(pk=invitation.pk).update(participant=participant)
+    try:
+        with transaction.atomic():
+            participant = Participant.objects.create(
+                conversation=conversation, user=user if signed_in else None, key=secrets.token_urlsafe(24)
+            )
+    except IntegrityError:  # the same account's first two votes at once
+        return Participant.objects.get(conversation=conversation, user=user)
     return participant
+
+
+@transaction.atomic
+def invitation_accept(
+    *, invitation: ConversationInvitation, user: Any = None, participant: Participant | None = None
+) -> Participant:
+    """Use an invitation: it becomes this person's participant (the one they already are, if any).
+    Locked, so two people following the same link at once cannot both get in."""
+    invitation = ConversationInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.participant_id is not None:
+        raise ValidationError(_("This invitation has already been used."))
+    if participant is None:
+        participant = participant_join(conversation=invitation.conversation, user=user, invitation=invitation)
+    invitation.participant = participant
+    invitation.save(update_fields=["participant"])
+    return participant
+
+
+def vote_check(*, statement: Statement, value: int) -> None:
+    """Whether a vote of `value` on `statement` can be taken now (before anyone is made a participant)."""
+    if value not in (-1, 0, 1):
+        raise ValidationError(_("Choose agree, disagree or pass."))
+    _check_open(statement.conversation)
+    if statement.status != StatementStatus.ACCEPTED:
+        raise ValidationError(_("This statement has been taken out of the conversation."))
+
+
+def statement_check(*, conversation: Conversation) -> None:
+    _check_open(conversation)
+    if not conversation.participants_can_add:
+        raise ValidationError(_("In this conversation, only the organisers add statements."))
 
 
 def vote_cast(*, participant: Participant, statement: Statement, value: int) -> None:
     """Agree (+1), disagree (-1) or pass (0); a second vote on the same statement replaces the
     first. One row per participant and statement, by a database constraint, written in one
     statement (insert, or update on conflict), so concurrent votes are neither lost nor doubled."""
-    if value not in (-1, 0, 1):
-        raise ValidationError(_("Choose agree, disagree or pass."))
-    conversation = statement.conversation
     if statement.conversation_id != participant.conversation_id:
         raise ValidationError(_("This statement belongs to another conversation."))
-    _check_open(conversation)
-    if statement.status != StatementStatus.ACCEPTED:
-        raise ValidationError(_("This statement has been taken out of the conversation."))
+    vote_check(statement=statement, value=value)
+    conversation = statement.conversation
     now = timezone.now()
     Vote.objects.bulk_create(
         [Vote(participant=participant, statement=statement, value=value, created_at=now, updated_at=now)],
@@ -160,9 +191,7 @@ def vote_cast(*, participant: Participant, statement: Statement, value: int) -> 
 def statement_submit(*, participant: Participant, text: str) -> Statement:
     """A participant's statement, checked by a moderator before anyone sees it."""
     conversation = participant.conversation
-    _check_open(conversation)
-    if not conversation.participants_can_add:
-        raise ValidationError(_("In this conversation, only the organisers add statements."))
+    statement_check(conversation=conversation)
     statement = Statement.objects.create(
         conversation=conversation, text=_clean_text(text), author=participant, status=StatementStatus.PENDING
     )
@@ -214,9 +243,9 @@ def analysis_request(*, conversation: Conversation) -> None:
     from heard.conversations.tasks import analyse_conversation
 
     now = timezone.now()
-    queued = Conversation.objects.filter(pk=conversation.pk, analysis_queued_at__isnull=True).update(
-        analysis_queued_at=now
-    )
+    # A queued analysis that never ran (a worker lost it) stops blocking new ones after a while.
+    not_queued = Q(analysis_queued_at__isnull=True) | Q(analysis_queued_at__lt=now - STALE_QUEUE)
+    queued = Conversation.objects.filter(not_queued, pk=conversation.pk).update(analysis_queued_at=now)
     if not queued:
         return
     task = analyse_conversation

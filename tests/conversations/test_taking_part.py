@@ -51,7 +51,7 @@ def test_htmx_gets_the_next_statement_in_place(client, conversation) -> None:
     response = vote(client, conversation, first, 1, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     html = response.content.decode()
-    assert html.startswith('<div id="vote"')
+    assert '<div id="vote"' not in html  # the inner part, swapped into the page's live region
     assert first.text not in html
     assert "You have voted on 1 of 3 statements." in html
 
@@ -111,8 +111,18 @@ def test_who_may_take_part(client, client_for, resident, conversation, convener)
     assert Vote.objects.count() == 1
     [token] = services.invitations_create(conversation=conversation, by=convener, count=1)
     invited = Client()
-    invited.get(reverse("conversations:invitation", kwargs={"token": token}))
+    link = reverse("conversations:invitation", kwargs={"token": token})
+    assert "Take part" in invited.get(link).content.decode()  # opening the link uses nothing up
+    invited.post(link)
     vote(invited, conversation, statement, -1)
+    assert Vote.objects.count() == 2
+    # The link now lets in only the browser that used it.
+    assert invited.post(link).status_code == 302
+    someone_else = Client()
+    refused = someone_else.post(link)
+    assert refused.status_code == 400
+    assert "already been used" in refused.content.decode()
+    vote(someone_else, conversation, statement, 1)
     assert Vote.objects.count() == 2
 
 
@@ -139,3 +149,25 @@ def test_the_voting_page_runs_a_fixed_number_of_queries(
     vote(client, conversation, conversation.statements.first(), 1)
     with django_assert_max_num_queries(6):
         client.get(conversation.get_absolute_url())
+
+
+def test_a_signed_in_participant_is_not_the_next_person_on_the_browser(client_for, resident, conversation) -> None:
+    signed_in = client_for(resident)
+    statement = conversation.statements.first()
+    vote(signed_in, conversation, statement, 1)
+    cookie = signed_in.cookies.get(f"heard_conv_{conversation.pk}")
+    stranger = Client()
+    if cookie is not None:
+        stranger.cookies[f"heard_conv_{conversation.pk}"] = cookie.value
+    page = stranger.get(reverse("conversations:my_votes", kwargs={"slug": conversation.slug}))
+    assert page.status_code == 302  # no votes of theirs to show
+    vote(stranger, conversation, statement, -1)
+    assert Vote.objects.get(participant__user=resident).value == 1
+
+
+def test_a_refused_vote_is_shown_in_place_with_htmx(client, conversation) -> None:
+    Conversation.objects.filter(pk=conversation.pk).update(closes_at=timezone.now())
+    response = vote(client, conversation, conversation.statements.first(), 1, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert "closed" in response.content.decode()
+    assert not Participant.objects.exists()  # a refused vote makes no participant

@@ -74,13 +74,16 @@ def conversation_manage(request: HttpRequest, slug: str) -> HttpResponse:
                 services.statements_seed(conversation=conversation, by=request.user, texts=texts)
                 messages.success(request, _("The statements are added."))
             elif action == "invite":
-                count = int(request.POST.get("count") or 0)
+                count_text = request.POST.get("count", "")
+                if not count_text.isdigit():
+                    raise ValidationError(_("Give the number of links as a whole number, like 20."))
+                count = int(count_text)
                 tokens = services.invitations_create(conversation=conversation, by=request.user, count=count)
             elif action == "analyse":
                 analyse_conversation.enqueue(conversation_id=conversation.pk)
                 messages.success(request, _("The map is being worked out again."))
-        except (ValidationError, ValueError) as error:
-            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
         if not tokens:
             return redirect("conversations:manage_conversation", slug=conversation.slug)
     page = paginate(request, selectors.pending_statements(conversation))
@@ -126,7 +129,8 @@ def polis_export(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def polis_import(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST, request.FILES)
-    organisation = get_object_or_404(Organisation, pk=request.POST.get("organisation") or 0)
+    organisation_id = request.POST.get("organisation", "")
+    organisation = get_object_or_404(Organisation, pk=int(organisation_id) if organisation_id.isdigit() else 0)
     check(request.user, "conversations.manage", organisation)
     if form.is_valid():
         try:

@@ -3,6 +3,8 @@ account; adding statements; the report with the opinion map."""
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -33,7 +35,11 @@ def _participant(request: HttpRequest, conversation: Conversation) -> Participan
         if found is not None:
             return found
     key = request.get_signed_cookie(_cookie_name(conversation), default="", salt=COOKIE_SALT)
-    return Participant.objects.filter(conversation=conversation, key=key).first() if key else None
+    found = Participant.objects.filter(conversation=conversation, key=key).first() if key else None
+    # A participant tied to an account is that account's alone: not whoever uses the browser next.
+    if found is not None and found.user_id is not None and found.user_id != request.user.pk:
+        return None
+    return found
 
 
 def _remember(response: HttpResponse, participant: Participant) -> HttpResponse:
@@ -95,13 +101,16 @@ def conversation(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def vote(request: HttpRequest, slug: str) -> HttpResponse:
     found = selectors.conversation_by_slug(request, slug)
-    statement = get_object_or_404(Statement, conversation=found, pk=request.POST.get("statement") or 0)
+    statement_id = request.POST.get("statement", "")
+    if not re.fullmatch(r"[0-9]{1,18}", statement_id):
+        raise Http404
+    statement = get_object_or_404(Statement, conversation=found, pk=int(statement_id))
     problem, joined = "", False
+    value = {"1": 1, "-1": -1, "0": 0}.get(request.POST.get("vote", ""), 99)
+    participant = None
     try:
-        value = int(request.POST.get("vote", ""))
-    except ValueError:
-        value = 99
-    try:
+        # Everything that could refuse the vote is checked before anyone is made a participant.
+        services.vote_check(statement=statement, value=value)
         participant, joined = _participant_or_join(request, found)
         if rate_limit_exceeded(
             request,
@@ -117,7 +126,8 @@ def vote(request: HttpRequest, slug: str) -> HttpResponse:
         participant = _participant(request, found)
     if request.headers.get("HX-Request"):
         context = {**_voting_context(request, found, participant), "problem": problem}
-        response = render(request, "conversations/_voting.html", context, status=200 if not problem else 400)
+        # Always 200, so htmx shows a refusal in place as well as the next statement.
+        response = render(request, "conversations/_voting.html", context)
     else:
         if problem:
             messages.error(request, problem)
@@ -135,6 +145,7 @@ def statement_add(request: HttpRequest, slug: str) -> HttpResponse:
     participant = _participant(request, found)
     if form.is_valid():
         try:
+            services.statement_check(conversation=found)
             if rate_limit_exceeded(request, action="conversation_statement", limit=10, period_seconds=3600):
                 raise ValidationError(_("You have added several statements in the last hour. Try again later."))
             participant, joined = _participant_or_join(request, found)
@@ -163,6 +174,8 @@ def my_votes(request: HttpRequest, slug: str) -> HttpResponse:
 
 @public
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """An invitation link asks first (so a mail scanner opening it uses nothing up), then makes
+    one participant. After that it lets in only the browser or account it was used by."""
     invited = (
         ConversationInvitation.objects.select_related("conversation", "participant")
         .filter(token_hash=services.token_hash(token))
@@ -170,22 +183,41 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     )
     if invited is None:
         raise Http404
-    participant = invited.participant or services.participant_join(
-        conversation=invited.conversation, user=request.user, invitation=invited
-    )
-    return _remember(redirect(invited.conversation), participant)
+    conversation = invited.conversation
+    mine = _participant(request, conversation)
+    if invited.participant_id is not None:
+        if mine is not None and mine.pk == invited.participant_id:
+            return redirect(conversation)
+        return render(
+            request,
+            "conversations/invitation.html",
+            {"conversation": conversation, "problem": _("This invitation has already been used.")},
+            status=400,
+        )
+    if request.method == "POST":
+        try:
+            participant = services.invitation_accept(invitation=invited, user=request.user, participant=mine)
+        except ValidationError as error:
+            return render(
+                request,
+                "conversations/invitation.html",
+                {"conversation": conversation, "problem": " ".join(error.messages)},
+                status=400,
+            )
+        return _remember(redirect(conversation), participant)
+    return render(request, "conversations/invitation.html", {"conversation": conversation})
 
 
 @public
 def report(request: HttpRequest, slug: str) -> HttpResponse:
-    found = selectors.conversation_by_slug(request, slug)
+    found = selectors.conversation_with_map(slug)
     return render(request, "conversations/report.html", report_module.report_context(found))
 
 
 @public
 def report_download(request: HttpRequest, slug: str) -> HttpResponse:
     """The report as one self-contained HTML file (styles inline, no scripts), to keep or print."""
-    found = selectors.conversation_by_slug(request, slug)
+    found = selectors.conversation_with_map(slug)
     response = render(request, "conversations/report_file.html", report_module.report_context(found))
     response["Content-Disposition"] = f'attachment; filename="{found.slug}-report.html"'
     return response

@@ -1,6 +1,14 @@
 // Small enhancements only: every page works without this file.
 (function () {
   "use strict";
+  // After htmx puts new content in a region, move focus to its first focusable heading or
+  // statement, so keyboard and screen reader users carry on from the new content.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var focusTarget = event.detail.target.querySelector("[data-focus-after-swap]");
+    if (focusTarget) {
+      focusTarget.focus();
+    }
+  });
   document.addEventListener("DOMContentLoaded", function () {
     // Move focus to the error summary so screen reader and keyboard users hear what went wrong.
     var summary = document.querySelector("[data-error-summary]");
