@@ -60,6 +60,7 @@ bench: install bench-deps
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py seed_scale --services 1000 --stories 500000 --if-missing --yes-really
 	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/pages.py
 	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/story_submit.py
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/vote_submit.py
 	$(BIN)/python benchmarks/rake.py
 	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/poll_results.py
 	$(BIN)/python benchmarks/opinion_map.py

@@ -9,7 +9,7 @@ import secrets
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -177,13 +177,19 @@ def vote_cast(*, participant: Participant, statement: Statement, value: int) -> 
         raise ValidationError(_("This statement belongs to another conversation."))
     vote_check(statement=statement, value=value)
     conversation = statement.conversation
-    now = timezone.now()
-    Vote.objects.bulk_create(
-        [Vote(participant=participant, statement=statement, value=value, created_at=now, updated_at=now)],
-        update_conflicts=True,
-        unique_fields=["participant", "statement"],
-        update_fields=["value", "updated_at"],
-    )
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    table = connection.ops.quote_name(Vote._meta.db_table)
+    # One statement, in autocommit: insert the vote, or replace the participant's earlier vote on
+    # this statement (PostgreSQL and SQLite both speak this). Without a transaction around it there
+    # is no BEGIN and COMMIT to wait for; the unique constraint keeps it one row per pair.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (participant_id, statement_id, value, created_at, updated_at) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s, %s) "
+            "ON CONFLICT (participant_id, statement_id) DO UPDATE SET value = excluded.value, "
+            "updated_at = excluded.updated_at",
+            [participant.pk, statement.pk, value, now, now],
+        )
     analysis_request(conversation=conversation)
 
 

@@ -105,6 +105,7 @@ def vote(request: HttpRequest, slug: str) -> HttpResponse:
     if not re.fullmatch(r"[0-9]{1,18}", statement_id):
         raise Http404
     statement = get_object_or_404(Statement, conversation=found, pk=int(statement_id))
+    statement.conversation = found  # already loaded: not fetched again to check it
     problem, joined = "", False
     value = {"1": 1, "-1": -1, "0": 0}.get(request.POST.get("vote", ""), 99)
     participant = None
