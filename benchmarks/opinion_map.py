@@ -24,9 +24,12 @@ Memory. (a) runs in a child process and reports that process's peak resident set
 Python interpreter included, so an upper bound on what the analysis needs.
 
     .venv/bin/python benchmarks/opinion_map.py [--no-red-dwarf] [--skip-scale] [--skip-real] [--runs 3]
+        [--replay-admission]
 
 `--no-red-dwarf` leaves out red-dwarf (b and c then report ours only): about 30 s instead of about 2
-minutes. Results are printed and written to benchmarks/results/opinion_map.json.
+minutes. `--replay-admission` runs (c) as `manage.py opinion_map --replay-admission` does (Pol.is's
+admission replayed from the vote timestamps). Results are printed and written to
+benchmarks/results/opinion_map.json.
 """
 
 from __future__ import annotations
@@ -204,7 +207,10 @@ def bench_real(args: argparse.Namespace) -> list[dict[str, Any]]:
         if not polis:
             continue
         start = time.perf_counter()
-        result = analyse(export.to_votes(), seed=0)  # moderated-out statements excluded, as the command does
+        # As the command does: moderated-out statements excluded; with --replay-admission, Pol.is's admission
+        # replayed from the vote timestamps when the export has them (None without votes.csv).
+        admitted = export.admitted() if args.replay_admission else None
+        result = analyse(export.to_votes(), seed=0, admitted=admitted)
         seconds = time.perf_counter() - start
         mine = result.labels()
         shared = [p for p in polis if p in mine]
@@ -214,6 +220,7 @@ def bench_real(args: argparse.Namespace) -> list[dict[str, Any]]:
             "polis_in_groups": len(polis),
             "polis_k": len(set(polis.values())),
             "ours_clustered": len(mine),
+            "ours_admission_replayed": admitted is not None,
             "ours_k": result.k,
             "ours_seconds": seconds,
             "ours_ari": adjusted_rand_index([polis[p] for p in shared], [mine[p] for p in shared]),
@@ -251,6 +258,11 @@ def main() -> None:
     parser.add_argument("--no-red-dwarf", dest="red_dwarf", action="store_false", help="leave red-dwarf out")
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument("--skip-real", action="store_true")
+    parser.add_argument(
+        "--replay-admission",
+        action="store_true",
+        help="(c): also cluster whom Pol.is would have admitted earlier, replayed from vote timestamps",
+    )
     parser.add_argument("--child-scale", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_scale:

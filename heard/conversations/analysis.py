@@ -62,6 +62,8 @@ MIN_STATEMENTS = 3  # statements (not moderated out) with at least one vote
 BASE_CLUSTERS = 100
 PICK_MAX = 5
 K_BUFFER = 4
+# Pol.is's greedy-n: while fewer participants than this are clustered, the top voters are added.
+GREEDY_PARTICIPANTS = 15
 # Power iteration: 2 components plus 4 more to speed convergence; stop at this relative residual.
 _OVERSAMPLE = 4
 _PCA_TOLERANCE = 1e-6
@@ -235,11 +237,14 @@ def analyse(
     min_participants: int = MIN_PARTICIPANTS,
     min_statements: int = MIN_STATEMENTS,
     k_buffer: int = K_BUFFER,
+    admitted: Iterable[Any] | np.ndarray | None = None,
 ) -> Analysis:
     """The opinion map of `votes`; pass the last result as `previous` so that it changes smoothly.
 
     Who is clustered: participants with at least min(`min_votes`, statements with votes) votes (votes on
-    moderated-out statements count, as in Pol.is), and everyone clustered in `previous` (once in, in).
+    moderated-out statements count, as in Pol.is), everyone clustered in `previous` (once in, in), and
+    the participant ids in `admitted` (those Pol.is would have let in earlier in the conversation's
+    history, see `admitted_from_history`; ids not among the voters are ignored).
 
     Groups: k from `k_min` to min(`k_max`, 2 + base clusters // 12), by the silhouette over base
     clusters. With `previous`, its k is kept until another k has been best `k_buffer` updates running.
@@ -282,6 +287,10 @@ def analyse(
     clusterable = votes_per_participant >= max(threshold, 1)
     if previous is not None and previous.participants_clustered:
         clusterable |= np.isin(votes.participants, _as_array(previous.participants_clustered, votes.participants))
+    if admitted is not None:
+        wanted = admitted if isinstance(admitted, np.ndarray) else _as_array(list(admitted), votes.participants)
+        if len(wanted):
+            clusterable |= np.isin(votes.participants, wanted)
 
     common = {"participants_total": n_participants, "votes_total": len(values)}
     if int(clusterable.sum()) < min_participants or int(usable.sum()) < min_statements:
@@ -409,6 +418,81 @@ def analyse(
     )
 
 
+def admitted_from_history(
+    participant_ids: Sequence[Any] | np.ndarray,
+    statement_ids: Sequence[Any] | np.ndarray,
+    timestamps: Sequence[float] | np.ndarray,
+    *,
+    min_votes: int = 7,
+    greedy: int = GREEDY_PARTICIPANTS,
+) -> np.ndarray:
+    """The participants Pol.is would have clustered by now, replaying its admission over time.
+
+    Pol.is (conversation.clj `in-conv`) clusters a participant once their vote count reaches
+    min(`min_votes`, statements voted on so far), and keeps them afterwards ("once in, in"); while
+    fewer than `greedy` (15) are in, it adds the top voters until there are 15. Replayed from one
+    (participant, statement, time) per vote, every vote ever cast or only the latest per pair: a
+    participant's count at time t is the number of statements they had voted on by t, and the number
+    of statements is those anybody had voted on by t (ties in time count as simultaneous). Pol.is
+    checks at each of its updates; this checks after every vote, as if it updated that often, so
+    the first `greedy` participants to vote are in, plus everyone who at some vote of theirs had voted
+    on min(`min_votes`, statements so far) statements. Sorting only: no loop over votes or
+    participants. Returns the admitted participant ids, sorted.
+    """
+    participant_ids = np.asarray(participant_ids)
+    statement_ids = np.asarray(statement_ids)
+    times = np.asarray(timestamps, dtype=np.float64)
+    if not (len(participant_ids) == len(statement_ids) == len(times)):
+        raise ValueError("participant_ids, statement_ids and timestamps must have the same length")
+    if not len(times):
+        return participant_ids[:0]
+    participants, rows = np.unique(participant_ids, return_inverse=True)
+    statements, cols = np.unique(statement_ids, return_inverse=True)
+    # Each vote's rank in time (ties in any order: simultaneous votes are counted together below). The
+    # sorts below are of (key, rank) packed into one int64, much quicker than argsorts and lexsorts.
+    order = np.argsort(times)
+    sorted_times = times[order]
+    rank = np.empty(len(times), dtype=np.int64)
+    rank[order] = np.arange(len(times))
+    del order
+    shift = max(int(len(times) - 1).bit_length(), 1)
+    mask = (1 << shift) - 1
+    pairs = rows.astype(np.int64) * len(statements) + cols
+    if int(pairs.max()).bit_length() + shift > 62:
+        raise ValueError("too many votes, participants and statements to replay at once")
+    # The first vote of each (participant, statement): a changed vote does not add to the count.
+    packed = np.sort((pairs << shift) | rank)
+    del pairs, rank
+    first = np.r_[True, (packed[1:] >> shift) != (packed[:-1] >> shift)]
+    kept = packed[first]
+    del packed, first
+    kept_rows = (kept >> shift) // len(statements)
+    # By voter, in time order.
+    packed = np.sort((kept_rows << shift) | (kept & mask))
+    del kept, kept_rows
+    voter_rows = packed >> shift
+    voter_times = sorted_times[packed & mask]
+    del packed
+    # Statements voted on by anybody by each vote's time (simultaneous votes included).
+    statement_first = np.full(len(statements), np.inf)
+    np.minimum.at(statement_first, cols, times)
+    n_statements = np.searchsorted(np.sort(statement_first), voter_times, side="right")
+    # Each voter's count just after each of their votes (their votes at the same time count together):
+    # the end of each (voter, time) run minus the voter's start.
+    new_voter = np.r_[True, voter_rows[1:] != voter_rows[:-1]]
+    new_time = new_voter | np.r_[True, voter_times[1:] != voter_times[:-1]]
+    voter_start = np.flatnonzero(new_voter)
+    time_end = np.r_[np.flatnonzero(new_time)[1:], len(voter_rows)]
+    count = time_end[np.cumsum(new_time) - 1] - voter_start[np.cumsum(new_voter) - 1]
+    qualifies = count >= np.minimum(min_votes, n_statements)
+    admitted = np.zeros(len(participants), dtype=bool)
+    admitted[voter_rows[qualifies]] = True
+    # Greedy: the first `greedy` participants to vote (each was among the top voters while fewer were in).
+    voters, first_time = voter_rows[voter_start], voter_times[voter_start]
+    admitted[voters[np.lexsort((voters, first_time))[:greedy]]] = True
+    return participants[admitted]
+
+
 # --- matrix and PCA ---------------------------------------------------------------------------------
 
 
@@ -526,8 +610,11 @@ def _kmeans(
         for c, far in zip(empty, np.argsort(-dist * w)[: len(empty)], strict=False):
             labels[far] = c
         mass = np.bincount(labels, weights=w, minlength=k)
+        # A cluster still empty (fewer weighted points than clusters) keeps its centre.
+        filled = mass > 0
         for axis in range(points.shape[1]):
-            centres[:, axis] = np.bincount(labels, weights=w * points[:, axis], minlength=k) / mass
+            sums = np.bincount(labels, weights=w * points[:, axis], minlength=k)
+            centres[filled, axis] = sums[filled] / mass[filled]
     _, dist = vq(points, centres, check_finite=False)
     return labels, centres, float((w * dist**2).sum())
 

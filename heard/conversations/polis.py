@@ -48,7 +48,7 @@ from typing import Any
 
 import numpy as np
 
-from heard.conversations.analysis import Votes
+from heard.conversations.analysis import Votes, admitted_from_history
 
 COMMENTS = "comments.csv"
 VOTES = "votes.csv"
@@ -145,6 +145,21 @@ class PolisExport:
             np.fromiter((v.vote for v in self.votes), dtype=np.int8, count=len(self.votes)),
             statements=np.asarray(sorted(s.id for s in self.statements), dtype=np.int64),
             excluded=[s.id for s in self.statements if s.excluded],
+        )
+
+    def admitted(self, min_votes: int = 7) -> np.ndarray | None:
+        """The participants Pol.is would have clustered, replayed from the vote timestamps (see
+        `analysis.admitted_from_history`), for `analyse(..., admitted=...)`; None when a vote has no
+        timestamp (an export without votes.csv). Only the latest vote per pair is kept here, so a
+        participant who changed a vote counts that statement from the change."""
+        if not self.votes or any(v.timestamp is None for v in self.votes):
+            return None
+        n = len(self.votes)
+        return admitted_from_history(
+            np.fromiter((v.participant_id for v in self.votes), dtype=np.int64, count=n),
+            np.fromiter((v.statement_id for v in self.votes), dtype=np.int64, count=n),
+            np.fromiter((v.timestamp for v in self.votes), dtype=np.float64, count=n),
+            min_votes=min_votes,
         )
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from heard.conversations.analysis import Analysis, Votes, adjusted_rand_index, analyse
+from heard.conversations.analysis import Analysis, Votes, adjusted_rand_index, admitted_from_history, analyse
 
 CONSENSUS = 4  # statements 0..3: every group agrees
 
@@ -280,3 +280,46 @@ def test_adjusted_rand_index():
     assert adjusted_rand_index([0, 0, 1, 1], [5, 5, 2, 2]) == 1.0
     assert adjusted_rand_index([0, 0, 1, 1], [0, 1, 0, 1]) == pytest.approx(-0.5)
     assert adjusted_rand_index([0, 0, 0, 1, 1, 1], [0, 0, 1, 1, 2, 2]) == pytest.approx(0.2424, abs=1e-4)
+
+
+def test_admitted_from_history_replays_polis_admission():
+    # Statements appear one by one; participant 1 votes on both existing statements early (in: 2 >= min(7, 2)),
+    # then many others arrive with 7 votes or with 1; the first 15 voters are in (greedy), once in, in.
+    participants, statements, times = [1, 1], [10, 11], [1.0, 2.0]
+    t = 3.0
+    for p in range(2, 17):  # 2..16: the first 15 voters are 1..15, so 16 is not greedy-admitted
+        participants.append(p)
+        statements.append(10)
+        times.append(t)
+        t += 1
+    for j in range(12, 20):  # more statements, voted on by participant 100 (8 votes: in by the threshold)
+        participants.append(100)
+        statements.append(j)
+        times.append(t)
+        t += 1
+    admitted = admitted_from_history(participants, statements, times)
+    assert set(admitted.tolist()) == {*range(1, 16), 100}
+    # A vote changed later does not count twice.
+    again = admitted_from_history([*participants, 16], [*statements, 10], [*times, t])
+    assert 16 not in set(again.tolist())
+
+
+def test_analyse_clusters_admitted_participants(data):
+    counts = np.bincount(data.votes.rows, minlength=len(data.votes.participants))
+    threshold = int(np.median(counts))  # half the participants fall below it
+    below = data.votes.participants[counts < threshold][:5].tolist()
+    assert below
+    without = analyse(data.votes, min_votes=threshold)
+    assert not set(below) & set(without.participants_clustered)
+    result = analyse(data.votes, min_votes=threshold, admitted=[*below, "nobody"])
+    assert set(result.participants_clustered) == set(without.participants_clustered) | set(below)
+
+
+def test_analyse_keeps_previously_clustered_participants(data, result):
+    # Once in, in: a participant clustered last time stays clustered even below today's threshold.
+    counts = np.bincount(data.votes.rows, minlength=len(data.votes.participants))
+    threshold = int(np.median(counts))
+    kept = [p for p in result.participants_clustered if counts[np.searchsorted(data.votes.participants, p)] < threshold]
+    assert kept
+    again = analyse(data.votes, min_votes=threshold, previous=result)
+    assert set(kept) <= set(again.participants_clustered)

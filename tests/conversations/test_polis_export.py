@@ -17,9 +17,15 @@ from heard.conversations.polis import (
     read_export,
     write_export,
 )
+from tests.conversations.polis_data import polis_dir
 
-POLIS = Path(__file__).resolve().parents[3] / "shared" / "data" / "polis"
-pytestmark = pytest.mark.skipif(not POLIS.is_dir(), reason="the Pol.is openData exports are not here")
+
+def here(name: str) -> Path:
+    """A real conversation's folder; the three in tests/data/polis are always there."""
+    found = polis_dir(name)
+    if found is None:
+        pytest.skip(f"the Pol.is export {name} is not here")
+    return found
 
 
 def participants_table(directory: Path) -> list[dict[str, str]]:
@@ -28,14 +34,14 @@ def participants_table(directory: Path) -> list[dict[str, str]]:
 
 
 def test_read_export_seattle():
-    export = read_export(POLIS / "15-per-hour-seattle")
+    export = read_export(here("15-per-hour-seattle"))
     assert export.topic == "$15/hour"
     assert export.url == "https://pol.is/2demo"
     assert len(export.statements) == int(export.summary["comments"]) == 54
     assert sum(s.excluded for s in export.statements) == 23
     # 2,995 rows, of which 123 are earlier votes overridden by a later one on the same statement.
     assert len(export.votes) == 2872
-    assert len(export.votes) == sum(int(row["n-votes"]) for row in participants_table(POLIS / "15-per-hour-seattle"))
+    assert len(export.votes) == sum(int(row["n-votes"]) for row in participants_table(here("15-per-hour-seattle")))
     assert {g for g in export.groups.values() if g is not None} == {0, 1}
     timestamps = [v.timestamp for v in export.votes]
     assert timestamps == sorted(timestamps)
@@ -45,7 +51,7 @@ def test_read_export_seattle():
 
 
 def test_read_export_without_votes_csv_reads_participants_votes():
-    directory = POLIS / "american-assembly.bowling-green"
+    directory = here("american-assembly.bowling-green")
     assert not (directory / "votes.csv").exists()
     export = read_export(directory)
     assert len(export.statements) == 896
@@ -64,7 +70,7 @@ def test_read_export_keeps_the_latest_vote(tmp_path):
 
 
 def test_write_export_round_trips_a_real_conversation(tmp_path):
-    export = read_export(POLIS / "brexit-consensus")
+    export = read_export(here("brexit-consensus"))
     write_export(tmp_path, export)
     again = read_export(tmp_path)
     assert again.statements == export.statements

@@ -17,9 +17,16 @@ from django.core.management import call_command
 
 from heard.conversations.analysis import adjusted_rand_index, analyse
 from heard.conversations.polis import read_export
+from tests.conversations.polis_data import polis_dir
 
-POLIS = Path(__file__).resolve().parents[3] / "shared" / "data" / "polis"
-pytestmark = pytest.mark.skipif(not POLIS.is_dir(), reason="the Pol.is openData exports are not here")
+
+def here(name: str) -> Path:
+    """A real conversation's folder; the three in tests/data/polis are always there."""
+    found = polis_dir(name)
+    if found is None:
+        pytest.skip(f"the Pol.is export {name} is not here")
+    return found
+
 
 # conversation: (ARI floor, Pol.is's number of groups); measured ARI in the comment.
 FLOORS = {
@@ -35,7 +42,7 @@ FLOORS = {
 @pytest.mark.parametrize("conversation", sorted(FLOORS))
 def test_groups_agree_with_polis(conversation):
     floor, polis_k = FLOORS[conversation]
-    export = read_export(POLIS / conversation)
+    export = read_export(here(conversation))
     polis = {p: g for p, g in export.groups.items() if g is not None}
     result = analyse(export.to_votes(), seed=0)
     assert result.enough_votes
@@ -54,10 +61,10 @@ def test_groups_agree_with_polis(conversation):
 
 def test_opinion_map_command_writes_the_documented_json(tmp_path):
     out = tmp_path / "seattle.json"
-    call_command("opinion_map", "--polis-dir", str(POLIS / "15-per-hour-seattle"), "--json", str(out), "--seed", "0")
+    call_command("opinion_map", "--polis-dir", str(here("15-per-hour-seattle")), "--json", str(out), "--seed", "0")
     data = json.loads(out.read_text(encoding="utf-8"))
     assert set(data) == {"participants_clustered", "groups", "consensus"}
-    export = read_export(POLIS / "15-per-hour-seattle")
+    export = read_export(here("15-per-hour-seattle"))
     participants = {v.participant_id for v in export.votes}
     statements = {s.id for s in export.statements}
     members = [m for group in data["groups"] for m in group["members"]]
@@ -77,5 +84,5 @@ def test_opinion_map_command_writes_the_documented_json(tmp_path):
         assert 0 < entry["probability"] < 1
     # The same seed gives the same map.
     again = tmp_path / "again.json"
-    call_command("opinion_map", "--polis-dir", str(POLIS / "15-per-hour-seattle"), "--json", str(again))
+    call_command("opinion_map", "--polis-dir", str(here("15-per-hour-seattle")), "--json", str(again))
     assert json.loads(again.read_text(encoding="utf-8")) == data

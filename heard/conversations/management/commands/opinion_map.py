@@ -2,7 +2,10 @@
 
 Reads the export (comments.csv, votes.csv or participants-votes.csv, summary.csv; see
 heard/conversations/polis.py), runs the opinion-map analysis (heard/conversations/analysis.py) and
-writes:
+writes the result. With --replay-admission and vote timestamps (votes.csv), the participants clustered
+also include those Pol.is would have admitted over the conversation's history (`PolisExport.admitted`:
+min(7, statements so far) votes at any time, once in, in, and the first 15 voters); off by default,
+as it does not bring the groups closer to Pol.is's own (docs/performance.md). It writes:
 
     {"participants_clustered": n,
      "groups": [{"id": g, "members": [participant ids],
@@ -38,13 +41,20 @@ class Command(BaseCommand):
         parser.add_argument("--json", required=True, type=Path, help="where to write the result")
         parser.add_argument("--seed", type=int, default=0, help="seed of the analysis (default 0)")
         parser.add_argument("--min-votes", type=int, default=7, help="votes a participant needs to be clustered")
+        parser.add_argument(
+            "--replay-admission",
+            action="store_true",
+            help="also cluster whom Pol.is would have admitted earlier, replayed from the vote timestamps",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             export = read_export(options["polis_dir"])
         except PolisFormatError as error:
             raise CommandError(_("The Pol.is export cannot be read: %(reason)s") % {"reason": error}) from error
-        analysis = analyse(export.to_votes(), seed=options["seed"], min_votes=options["min_votes"])
+        # Optionally, Pol.is's admission replayed from the vote timestamps (None without timestamps).
+        admitted = export.admitted(min_votes=options["min_votes"]) if options["replay_admission"] else None
+        analysis = analyse(export.to_votes(), seed=options["seed"], min_votes=options["min_votes"], admitted=admitted)
         result = opinion_map_json(analysis)
         write_json(options["json"], result)
         counts = {"participants": result["participants_clustered"], "groups": len(result["groups"])}

@@ -1,0 +1,18 @@
+"""Where the real Pol.is conversations are: HEARD_POLIS_DATA if set, the full set beside the
+project (../shared/data/polis), and the three kept in the repository (tests/data/polis)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+VENDORED = Path(__file__).resolve().parents[1] / "data" / "polis"
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "polis"
+
+
+def polis_dir(name: str) -> Path | None:
+    """The folder of one conversation, or None if it is nowhere here."""
+    for root in (os.environ.get("HEARD_POLIS_DATA"), SHARED, VENDORED):
+        if root and (Path(root) / name / "comments.csv").is_file():
+            return Path(root) / name
+    return None
