@@ -51,7 +51,7 @@ bench-deps: /usr/bin/wrk
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends wrk >/dev/null
 
 ## The performance targets (docs/performance.md), on PostgreSQL in its own database, heard_bench.
-## The first run builds 1,000 services and 500,000 stories (about a minute); then about 2 minutes.
+## The first run builds 1,000 services and 500,000 stories (about a minute); then about 8 minutes.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/heard_bench
 bench: install bench-deps
 	@psql "$(dir $(BENCH_DATABASE_URL))postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = '$(notdir $(BENCH_DATABASE_URL))'" | grep -q 1 \

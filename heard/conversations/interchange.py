@@ -17,7 +17,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from heard.conversations import mapping
+from heard.conversations import services
 from heard.conversations.enums import Participation, StatementStatus
 from heard.conversations.models import Conversation, Participant, Statement, Vote
 from heard.conversations.polis import (
@@ -111,7 +111,8 @@ def import_export(*, export: PolisExport, organisation: Any, by: Any) -> Convers
         organisation_id=organisation.pk,
         data={"statements": len(statements), "participants": len(participants), "votes": len(export.votes)},
     )
-    transaction.on_commit(lambda: mapping.map_update(conversation_id=conversation.pk))
+    # The map is worked out in the background, like any other (an import can be large).
+    services.analysis_request(conversation=conversation)
     return conversation
 
 
