@@ -24,9 +24,8 @@ from ninja.security import HttpBearer
 from heard.api import schemas
 from heard.api.enums import Scope
 from heard.api.models import ApiToken
-from heard.api.services import token_for_key
+from heard.api.services import token_for_key, token_write_refusal
 from heard.core.permissions import check
-from heard.core.ratelimit import rate_limit_exceeded
 from heard.directory.models import Service
 from heard.directory.selectors import service_detail, service_search
 from heard.voice import selectors as voice_selectors
@@ -185,12 +184,9 @@ def _acting_person(request: HttpRequest, organisation: Any) -> Any:
 
 
 def _write_allowed(request: HttpRequest) -> None:
-    token: ApiToken = request.auth  # type: ignore[attr-defined]
-    limit = settings.HEARD_API_WRITES_PER_HOUR
-    if rate_limit_exceeded(request, action="api_write", limit=limit, period_seconds=3600, who=f"token:{token.pk}"):
-        raise ValidationError(
-            _("This token has made %(limit)d changes in the last hour. Try again later.") % {"limit": limit}
-        )
+    refusal = token_write_refusal(request, request.auth)  # type: ignore[attr-defined]
+    if refusal:
+        raise ValidationError(refusal)
 
 
 # Reading

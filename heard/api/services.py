@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
 from typing import Any
 
@@ -15,6 +14,8 @@ from django.utils.translation import gettext as _
 
 from heard.api.enums import Scope
 from heard.api.models import ApiToken
+from heard.core.crypto import token_digest
+from heard.core.ratelimit import rate_limit_exceeded
 from heard.core.services import log_action
 from heard.organisations.models import Organisation
 
@@ -27,8 +28,7 @@ LAST_USED_RESOLUTION = dt.timedelta(minutes=5)
 
 
 def key_hash(key: str) -> str:
-    # Keys are long random strings, so a plain SHA-256 is enough (no need to slow guessing down).
-    return hashlib.sha256(key.encode()).hexdigest()
+    return token_digest(key)
 
 
 @transaction.atomic
@@ -103,3 +103,12 @@ def token_for_key(key: str, *, scope: str) -> ApiToken | None:
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token
+
+
+def token_write_refusal(request: Any, token: ApiToken) -> str:
+    """Count one write by `token` (REST or Open311, one hourly allowance); the reason it is refused
+    when over HEARD_API_WRITES_PER_HOUR, else ""."""
+    limit = settings.HEARD_API_WRITES_PER_HOUR
+    if rate_limit_exceeded(request, action="api_write", limit=limit, period_seconds=3600, who=f"token:{token.pk}"):
+        return _("This key has made %(limit)d changes in the last hour. Try again later.") % {"limit": limit}
+    return ""

@@ -12,11 +12,11 @@ from typing import Any
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.utils.formats import date_format
-from django.utils.translation import gettext as _
 
 from heard.conversations import selectors
 from heard.conversations.enums import StatementStatus
 from heard.conversations.models import Conversation, Statement
+from heard.core.text import spreadsheet_safe
 
 MAP_SIZE = 400  # the SVG's width and height
 MAP_POINTS = 1500  # at most this many participants are drawn; every one counts in the groups
@@ -131,11 +131,7 @@ def statements_csv(conversation: Conversation) -> HttpResponse:
     writer = csv.writer(buffer)
     writer.writerow(["statement-id", "statement", "agrees", "disagrees", "passes", "added"])
     for pk, text, agrees, disagrees, passes, created in rows.iterator():
-        safe = "'" + text if text[:1] in ("=", "+", "-", "@") else text
-        writer.writerow([pk, safe, agrees, disagrees, passes, created.date().isoformat()])
+        writer.writerow([pk, spreadsheet_safe(text), agrees, disagrees, passes, created.date().isoformat()])
     response = HttpResponse(("\ufeff" + buffer.getvalue()).encode(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{conversation.slug}-statements.csv"'
     return response
-
-
-__all__ = ["_", "report_context", "statements_csv"]

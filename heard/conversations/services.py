@@ -4,7 +4,6 @@ invitations, and keeping its opinion map up to date."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
 from typing import Any
 
@@ -23,6 +22,7 @@ from heard.conversations.models import (
     Statement,
     Vote,
 )
+from heard.core.crypto import token_digest
 from heard.core.services import log_action
 from heard.core.slugs import unique_slug
 from heard.core.text import without_control_characters
@@ -30,10 +30,6 @@ from heard.core.text import without_control_characters
 # A burst of votes queues one analysis, run this long after the first of them.
 ANALYSIS_DEBOUNCE = dt.timedelta(seconds=30)
 STALE_QUEUE = dt.timedelta(minutes=15)
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @transaction.atomic
@@ -232,7 +228,7 @@ def invitations_create(*, conversation: Conversation, by: Any, count: int) -> li
         raise ValidationError({"count": _("Make between 1 and 1,000 invitations at a time.")})
     tokens = [secrets.token_urlsafe(18) for _n in range(count)]
     ConversationInvitation.objects.bulk_create(
-        ConversationInvitation(conversation=conversation, token_hash=token_hash(token)) for token in tokens
+        ConversationInvitation(conversation=conversation, token_hash=token_digest(token)) for token in tokens
     )
     log_action(
         action="conversation.invitations_made",

@@ -66,3 +66,9 @@ class EncryptedJSONField(_TextField):
         if value is None:
             return None
         return encrypt_text(json.dumps(value, sort_keys=True))
+
+
+def token_digest(token: str) -> str:
+    """What is stored of a secret link or key: its SHA-256. Tokens are long random strings, so a
+    plain hash suffices (nothing to slow guessing down), and a stolen database holds no usable one."""
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -15,3 +15,8 @@ _NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\
 
 def without_control_characters(value: str) -> str:
     return _NOT_TEXT.sub("", value)
+
+
+def spreadsheet_safe(value: str) -> str:
+    """Words someone wrote, never read as a formula when a CSV or Excel file is opened."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

@@ -25,9 +25,8 @@ from django.views.decorators.csrf import csrf_exempt
 
 from heard.api.enums import Scope
 from heard.api.models import ApiToken
-from heard.api.services import token_for_key
+from heard.api.services import token_for_key, token_write_refusal
 from heard.core.permissions import public
-from heard.core.ratelimit import rate_limit_exceeded
 from heard.open311 import selectors, services
 from heard.open311.definition import service_definition
 from heard.open311.formats import FORMATS, Open311Error, render, render_error
@@ -213,11 +212,9 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
         raise Open311Error(404, _("There is no service with this service_code."))
     checked = services.request_check(request.POST)
     # Only requests that pass the checks count against the key's hourly limit.
-    limit = settings.HEARD_API_WRITES_PER_HOUR
-    if rate_limit_exceeded(request, action="api_write", limit=limit, period_seconds=3600, who=f"token:{token.pk}"):
-        raise Open311Error(
-            400, _("This key has sent %(limit)d requests in the last hour. Try again later.") % {"limit": limit}
-        )
+    refusal = token_write_refusal(request, token)
+    if refusal:
+        raise Open311Error(400, refusal)
     created = services.request_create(service=service, token=token, checked=checked)
     if token.confirm_by_email:
         # A "batch" key: the answer is a token, which gives the id once the request is confirmed.

@@ -95,7 +95,7 @@ FloatArray = NDArray[np.float64]
 
 @dataclass(frozen=True)
 class Estimate:
-    """A weighted proportion (0–1) with its linearised and Kish 95% intervals."""
+    """A weighted proportion (0–1), or mean, with its linearised and Kish 95% intervals."""
 
     estimate: float | None
     se: float | None
@@ -109,23 +109,9 @@ class Estimate:
     suppressed: bool
 
 
-@dataclass(frozen=True)
-class MeanEstimate:
-    """A weighted mean of a score (0–10, a Likert item scored 1–5) with its 95% intervals.
-
-    The intervals are not clipped: the caller knows the scale's range.
-    """
-
-    estimate: float | None
-    se: float | None
-    ci_low: float | None
-    ci_high: float | None
-    kish_low: float | None
-    kish_high: float | None
-    unweighted_base: int
-    weighted_base: float
-    effective_base: float
-    suppressed: bool
+# A weighted mean of a score (0–10, a Likert item scored 1–5) has the same figures as a proportion;
+# its intervals are not clipped (the caller knows the scale's range).
+MeanEstimate = Estimate
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 
 from heard.accounts.enums import PREFER_NOT
 from heard.core.services import log_action
+from heard.core.text import spreadsheet_safe
 from heard.polls.enums import QuestionKind, RespondentStatus
 from heard.polls.models import Answer, Question, Respondent, Wave
-from heard.polls.results import percent
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -84,11 +84,6 @@ def _columns(questions: list[Question]) -> list[dict[str, Any]]:
     return columns
 
 
-def _safe_text(value: str) -> str:
-    """Words a respondent wrote, never read as a formula by a spreadsheet (CSV or Excel)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def _numeric_code(options: list[Any], code: str) -> int | str:
     """SPSS wants numbers with value labels: a choice's position (1, 2...) unless its code is a number."""
     codes = [option.code for option in options]
@@ -130,7 +125,7 @@ def respondent_rows(wave: Wave, *, numeric: bool = False) -> tuple[list[dict[str
                 code = value[0] if value else None
                 row.append("" if code is None else (_numeric_code(column["options"], code) if numeric else code))
             elif column["kind"] == "text":
-                row.append("" if value is None else _safe_text(value))
+                row.append("" if value is None else spreadsheet_safe(value))
             else:
                 row.append("" if value is None else value)
         rows.append(row)
@@ -257,6 +252,3 @@ def download(*, wave: Wave, fmt: str, by: Any) -> HttpResponse:
     name = f"{slugify(wave.poll.title)[:60]}-wave-{wave.number}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
-
-
-__all__ = ["FORMATS", "download", "percent", "respondent_rows"]

@@ -4,7 +4,6 @@ routing, submitting; invitations and the residents' panel."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,16 +16,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from heard.core.crypto import token_digest
 from heard.core.services import email_queue, log_action
 from heard.polls.enums import Channel, QuestionKind, RespondentStatus
 from heard.polls.models import Answer, Invitation, PanelMember, Question, Respondent, Wave
 
 # Two complete responses from the same address and browser within this time are flagged.
 DUPLICATE_WINDOW = dt.timedelta(hours=24)
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -193,7 +189,7 @@ def invitations_send(*, wave: Wave, by: Any, emails: list[str], site_url: str) -
     """One single-use link for each address."""
     for address in emails:
         token = secrets.token_urlsafe(24)
-        invitation = Invitation.objects.create(wave=wave, token_hash=token_hash(token))
+        invitation = Invitation.objects.create(wave=wave, token_hash=token_digest(token))
         _send_invitation(invitation, token, to=address, site_url=site_url)
     log_action(
         action="poll.invitations_sent",
@@ -214,7 +210,7 @@ def panel_invite(*, wave: Wave, by: Any, site_url: str) -> int:
     for member in members:
         token = secrets.token_urlsafe(24)
         invitation = Invitation.objects.create(
-            wave=wave, token_hash=token_hash(token), user=member.user, channel=Channel.PANEL
+            wave=wave, token_hash=token_digest(token), user=member.user, channel=Channel.PANEL
         )
         _send_invitation(invitation, token, to=member.user.email, site_url=site_url, user=member.user)
         count += 1
@@ -229,7 +225,7 @@ def panel_invite(*, wave: Wave, by: Any, site_url: str) -> int:
 
 
 def invitation_for(token: str) -> Invitation | None:
-    return Invitation.objects.select_related("wave__poll").filter(token_hash=token_hash(token)).first()
+    return Invitation.objects.select_related("wave__poll").filter(token_hash=token_digest(token)).first()
 
 
 @transaction.atomic

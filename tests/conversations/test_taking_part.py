@@ -155,10 +155,9 @@ def test_a_signed_in_participant_is_not_the_next_person_on_the_browser(client_fo
     signed_in = client_for(resident)
     statement = conversation.statements.first()
     vote(signed_in, conversation, statement, 1)
-    cookie = signed_in.cookies.get(f"heard_conv_{conversation.pk}")
+    cookie = signed_in.cookies[f"heard_conv_{conversation.pk}"].value
     stranger = Client()
-    if cookie is not None:
-        stranger.cookies[f"heard_conv_{conversation.pk}"] = cookie.value
+    stranger.cookies[f"heard_conv_{conversation.pk}"] = cookie
     page = stranger.get(reverse("conversations:my_votes", kwargs={"slug": conversation.slug}))
     assert page.status_code == 302  # no votes of theirs to show
     vote(stranger, conversation, statement, -1)

@@ -185,3 +185,14 @@ def test_an_account_holder_cannot_be_two_respondents_at_once(poll, wave) -> None
     first = fielding.respondent_start(wave=wave, user=person)
     again = fielding.respondent_start(wave=wave, user=person)
     assert first.pk == again.pk
+
+
+def test_a_signed_in_respondent_is_not_the_next_person_on_the_browser(client_for, resident, poll, wave) -> None:
+    signed_in = client_for(resident)
+    start(signed_in, poll)
+    signed_in.post(reverse("polls:answer", kwargs={"slug": poll.slug}), page1(poll))
+    cookie = signed_in.cookies[f"heard_poll_{wave.pk}"].value
+    stranger = Client()
+    stranger.cookies[f"heard_poll_{wave.pk}"] = cookie
+    assert stranger.get(reverse("polls:answer", kwargs={"slug": poll.slug}))["Location"] == poll.get_absolute_url()
+    assert "Carry on where you left off" not in stranger.get(poll.get_absolute_url()).content.decode()

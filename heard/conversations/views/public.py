@@ -17,6 +17,8 @@ from heard.conversations import report as report_module
 from heard.conversations import selectors, services
 from heard.conversations.forms import StatementForm
 from heard.conversations.models import Conversation, ConversationInvitation, Participant, Statement
+from heard.core.cookies import recalled_key, remember_key, usable_by
+from heard.core.crypto import token_digest
 from heard.core.pagination import page_query, paginate
 from heard.core.permissions import public
 from heard.core.ratelimit import rate_limit_exceeded
@@ -34,25 +36,15 @@ def _participant(request: HttpRequest, conversation: Conversation) -> Participan
         found = Participant.objects.filter(conversation=conversation, user=request.user).first()
         if found is not None:
             return found
-    key = request.get_signed_cookie(_cookie_name(conversation), default="", salt=COOKIE_SALT)
+    key = recalled_key(request, _cookie_name(conversation), salt=COOKIE_SALT)
     found = Participant.objects.filter(conversation=conversation, key=key).first() if key else None
-    # A participant tied to an account is that account's alone: not whoever uses the browser next.
-    if found is not None and found.user_id is not None and found.user_id != request.user.pk:
-        return None
-    return found
+    return found if found is not None and usable_by(request, found.user_id) else None
 
 
 def _remember(response: HttpResponse, participant: Participant) -> HttpResponse:
-    response.set_signed_cookie(
-        _cookie_name(participant.conversation),
-        participant.key,
-        salt=COOKIE_SALT,
-        max_age=COOKIE_AGE,
-        httponly=True,
-        samesite="Lax",
-        secure=settings.SESSION_COOKIE_SECURE,
+    return remember_key(
+        response, _cookie_name(participant.conversation), participant.key, salt=COOKIE_SALT, max_age=COOKIE_AGE
     )
-    return response
 
 
 def _participant_or_join(request: HttpRequest, conversation: Conversation) -> tuple[Participant, bool]:
@@ -179,7 +171,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     one participant. After that it lets in only the browser or account it was used by."""
     invited = (
         ConversationInvitation.objects.select_related("conversation", "participant")
-        .filter(token_hash=services.token_hash(token))
+        .filter(token_hash=token_digest(token))
         .first()
     )
     if invited is None:

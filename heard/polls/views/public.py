@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import re
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from heard.core.cookies import recalled_key, remember_key, usable_by
 from heard.core.pagination import page_query, paginate
 from heard.core.permissions import check, login_required, public
 from heard.core.ratelimit import client_fingerprint, rate_limit_exceeded
@@ -39,21 +39,15 @@ def _respondent(request: HttpRequest, wave: Wave) -> Respondent | None:
         found = Respondent.objects.filter(wave=wave, user=request.user).first()
         if found is not None:
             return found
-    key = request.get_signed_cookie(_cookie_name(wave), default="", salt=COOKIE_SALT)
-    return Respondent.objects.filter(wave=wave, resume_key=key).first() if key else None
+    key = recalled_key(request, _cookie_name(wave), salt=COOKIE_SALT)
+    found = Respondent.objects.filter(wave=wave, resume_key=key).first() if key else None
+    return found if found is not None and usable_by(request, found.user_id) else None
 
 
 def _remember(response: HttpResponse, respondent: Respondent) -> HttpResponse:
-    response.set_signed_cookie(
-        _cookie_name(respondent.wave),
-        respondent.resume_key,
-        salt=COOKIE_SALT,
-        max_age=COOKIE_AGE,
-        httponly=True,
-        samesite="Lax",
-        secure=settings.SESSION_COOKIE_SECURE,
+    return remember_key(
+        response, _cookie_name(respondent.wave), respondent.resume_key, salt=COOKIE_SALT, max_age=COOKIE_AGE
     )
-    return response
 
 
 @public
