@@ -6,11 +6,12 @@ from typing import Any
 
 from heard.api.enums import Scope
 from heard.api.models import ApiToken
-from heard.api.services import DEMO_OPEN311_KEY, key_hash, token_create
+from heard.api.services import DEMO_OPEN311_KEY, token_create
+from heard.core.crypto import token_digest
 
 
 def seed(world: dict[str, Any]) -> None:
-    if ApiToken.objects.filter(key_hash=key_hash(DEMO_OPEN311_KEY)).exists():
+    if ApiToken.objects.filter(key_hash=token_digest(DEMO_OPEN311_KEY)).exists():
         return
     token, _key = token_create(
         organisation=world["organisations"]["collaborative"],

@@ -74,7 +74,8 @@ def _input_error(request: HttpRequest, error: InputError) -> Any:
     """Input of the wrong shape: 422, with the problem beside each field, as other refusals."""
     errors: dict[str, list[str]] = {}
     for problem in error.errors:
-        field = str(problem.get("loc", ["", "input"])[-1])
+        # The field's name: the last part of the location that is not a list position.
+        field = next((str(part) for part in reversed(problem.get("loc", ())) if not isinstance(part, int)), "input")
         errors.setdefault(field, []).append(str(problem.get("msg", "")))
     return api.create_response(request, {"detail": _("Some of the input is not right."), "errors": errors}, status=422)
 

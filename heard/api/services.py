@@ -27,10 +27,6 @@ DEMO_OPEN311_KEY = "demo-open311-key"
 LAST_USED_RESOLUTION = dt.timedelta(minutes=5)
 
 
-def key_hash(key: str) -> str:
-    return token_digest(key)
-
-
 @transaction.atomic
 def token_create(
     *,
@@ -51,7 +47,7 @@ def token_create(
         organisation=organisation,
         name=name.strip(),
         prefix=key[:10],
-        key_hash=key_hash(key),
+        key_hash=token_digest(key),
         scopes=sorted(set(scopes)),
         confirm_by_email=confirm_by_email,
         created_by=by,
@@ -87,7 +83,7 @@ def token_for_key(key: str, *, scope: str) -> ApiToken | None:
         return None
     token = (
         ApiToken.objects.select_related("created_by", "organisation")
-        .filter(key_hash=key_hash(key), revoked_at__isnull=True)
+        .filter(key_hash=token_digest(key), revoked_at__isnull=True)
         .first()
     )
     if token is None or scope not in token.scopes:

@@ -31,6 +31,7 @@ from heard.conversations.polis import (
 )
 from heard.core.services import log_action
 from heard.core.slugs import unique_slug
+from heard.core.text import without_control_characters
 
 MAX_UPLOAD = 200 * 1024 * 1024  # bytes, unpacked
 
@@ -79,7 +80,7 @@ def import_export(*, export: PolisExport, organisation: Any, by: Any) -> Convers
             Statement.objects.bulk_create(
                 Statement(
                     conversation=conversation,
-                    text=s.text[:2000],
+                    text=without_control_characters(s.text)[:2000],
                     status=StatementStatus.REJECTED if s.moderated == MODERATED_OUT else StatementStatus.ACCEPTED,
                     is_seed=s.author_id is None,
                     author=participants.get(s.author_id) if s.author_id is not None else None,

@@ -9,8 +9,9 @@ from django.utils.text import slugify
 def unique_slug(taken: QuerySet, base: str, *, fallback: str = "item", max_length: int = 200) -> str:
     """`base` as a slug, with -2, -3... added until no row of `taken` has it."""
     slug = slugify(base)[:max_length] or fallback
+    used = set(taken.filter(slug__startswith=slug).values_list("slug", flat=True))  # one query
     candidate, n = slug, 2
-    while taken.filter(slug=candidate).exists():
+    while candidate in used:
         candidate = f"{slug}-{n}"
         n += 1
     return candidate

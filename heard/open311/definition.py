@@ -30,8 +30,6 @@ TOPICS = [
     ("outcome", gettext_lazy("What came of it")),
 ]
 
-DATATYPES = ("string", "number", "datetime", "text", "singlevaluelist", "multivaluelist")
-
 
 @dataclass(frozen=True)
 class Attribute:
@@ -76,7 +74,6 @@ ATTRIBUTES = [
         datatype_description=gettext_lazy("A date, such as 2026-11-02."),
     ),
 ]
-BY_CODE = {attribute.code: attribute for attribute in ATTRIBUTES}
 
 
 def service_definition(service_code: str) -> dict[str, Any]:

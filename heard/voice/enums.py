@@ -22,9 +22,6 @@ class ModerationReason(models.TextChoices):
     LEGAL = "legal", _("It could break the law")
 
 
-RATING_CHOICES = [(n, str(n)) for n in range(1, 6)]
-
-
 class ResponseStatus(models.TextChoices):
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
     LOOKING_INTO_IT = "looking_into_it", _("Looking into it")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.core import signing
@@ -37,13 +38,19 @@ def _author_email(story: Story) -> str:
     return story.author_email
 
 
-def _wants(user: Any, setting: str) -> bool:
-    """Whether a person with an account wants this kind of email (everything is on by default).
-    Someone without an account gave their address for exactly these emails."""
-    if user is None:
-        return True
-    settings = NotificationSettings.objects.filter(user=user).first()
-    return settings is None or getattr(settings, setting)
+def _email_wishes(people: list[Any]) -> Callable[[Any, str], bool]:
+    """Whether each of these people wants a kind of email, their settings read in one query.
+    Everything is on by default; someone without an account gave their address for exactly these
+    emails."""
+    chosen = {s.user_id: s for s in NotificationSettings.objects.filter(user__in=[p for p in people if p])}
+
+    def wants(user: Any, setting: str) -> bool:
+        if user is None:
+            return True
+        settings = chosen.get(user.pk)
+        return settings is None or getattr(settings, setting)
+
+    return wants
 
 
 def confirmation_token(story: Story) -> str:
@@ -192,14 +199,7 @@ def _notify_of_response(*, response: Response, site_url: str) -> None:
     story = response.story
     follows = list(StoryFollow.objects.filter(story=story, user__is_active=True).select_related("user"))
     people = [follow.user for follow in follows] + ([story.author] if story.author_id else [])
-    # Everyone's settings in one query, not one per follower.
-    settings_by_user = {s.user_id: s for s in NotificationSettings.objects.filter(user__in=people)}
-
-    def wants(user: Any, setting: str) -> bool:
-        if user is None:
-            return True
-        chosen = settings_by_user.get(user.pk)
-        return chosen is None or getattr(chosen, setting)
+    wants = _email_wishes(people)
 
     recipients: dict[str, Any] = {}
     author_email = _author_email(story)
@@ -291,9 +291,12 @@ def change_record(
         organisation_id=service.organisation_id,
         data={"stories": [story.pk for story in stories]},
     )
+    # The authors and their email settings in two queries, however many stories are linked.
+    stories = list(Story.objects.filter(pk__in=[story.pk for story in stories]).select_related("author"))
+    wants = _email_wishes([story.author for story in stories])
     for story in stories:
         recipient = _author_email(story)
-        if recipient and _wants(story.author, "my_story_answered"):
+        if recipient and wants(story.author, "my_story_answered"):
             email_queue(
                 to=recipient,
                 subject=_("Your story helped change %(service)s") % {"service": service.name},

@@ -32,7 +32,8 @@ def bearer(key: str) -> dict[str, str]:
 def test_openapi_schema_is_served(client) -> None:
     schema = client.get("/api/v1/openapi.json").json()
     assert {"/api/v1/services", "/api/v1/stories", "/api/v1/changes", "/api/v1/responses"} <= set(schema["paths"])
-    assert "BearerAuth" in str(schema["components"]) or "TokenAuth" in str(schema["components"])
+    schemes = schema["components"]["securitySchemes"].values()
+    assert any(s.get("type") == "http" and s.get("scheme") == "bearer" for s in schemes)
 
 
 def test_reads_show_only_what_the_site_shows(client, service, published) -> None:
@@ -199,7 +200,7 @@ def test_odd_input_is_refused_with_the_field_named(client, service, speaker, pro
     body = {"service": "housing-repairs", "title": "T", "changed_on": "2026-11-20", "stories": [10**30]}
     response = client.post("/api/v1/changes", body, content_type="application/json", **bearer(key))
     assert response.status_code == 422
-    assert "stories" in str(response.json()["errors"]) or "0" in response.json()["errors"]
+    assert "stories" in response.json()["errors"]
     not_json = client.post("/api/v1/changes", "{", content_type="application/json", **bearer(key))
     assert not_json.status_code == 400
     assert not_json.json()["detail"]

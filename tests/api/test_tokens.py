@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 
 from heard.api.models import ApiToken
-from heard.api.services import key_hash, token_for_key
+from heard.api.services import token_for_key
+from heard.core.crypto import token_digest
 from tests.factories import MembershipFactory, add_totp
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +23,11 @@ def test_a_manager_makes_a_token_and_sees_its_key_once(client_for, manager, prov
     assert response["Cache-Control"] == "no-store"
     key = re.search(r'<code id="new-key">([^<]+)</code>', response.content.decode()).group(1)
     token = ApiToken.objects.get()
-    assert (token.key_hash, token.scopes, token.created_by) == (key_hash(key), ["open311", "stories:write"], manager)
+    assert (token.key_hash, token.scopes, token.created_by) == (
+        token_digest(key),
+        ["open311", "stories:write"],
+        manager,
+    )
     assert token_for_key(key, scope="open311") == token
     again = client.get(url).content.decode()
     assert key not in again

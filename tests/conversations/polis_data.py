@@ -6,8 +6,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 VENDORED = Path(__file__).resolve().parents[1] / "data" / "polis"
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "polis"
+
+
+KEPT = {"15-per-hour-seattle", "brexit-consensus", "canadian-electoral-reform"}
 
 
 def polis_dir(name: str) -> Path | None:
@@ -16,3 +21,13 @@ def polis_dir(name: str) -> Path | None:
         if root and (Path(root) / name / "comments.csv").is_file():
             return Path(root) / name
     return None
+
+
+def here(name: str) -> Path:
+    """A real conversation's folder. The three kept in the repository must be there; the others are
+    tested when the full set is present."""
+    found = polis_dir(name)
+    if found is None:
+        assert name not in KEPT, f"{name} should be in tests/data/polis"
+        pytest.skip(f"the Pol.is export {name} is not here")
+    return found

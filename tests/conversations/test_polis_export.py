@@ -17,15 +17,7 @@ from heard.conversations.polis import (
     read_export,
     write_export,
 )
-from tests.conversations.polis_data import polis_dir
-
-
-def here(name: str) -> Path:
-    """A real conversation's folder; the three in tests/data/polis are always there."""
-    found = polis_dir(name)
-    if found is None:
-        pytest.skip(f"the Pol.is export {name} is not here")
-    return found
+from tests.conversations.polis_data import here
 
 
 def participants_table(directory: Path) -> list[dict[str, str]]:

@@ -10,23 +10,13 @@ not expected. These conversations are small or medium, so that the whole file ru
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
 from heard.conversations.analysis import adjusted_rand_index, analyse
 from heard.conversations.polis import read_export
-from tests.conversations.polis_data import polis_dir
-
-
-def here(name: str) -> Path:
-    """A real conversation's folder; the three in tests/data/polis are always there."""
-    found = polis_dir(name)
-    if found is None:
-        pytest.skip(f"the Pol.is export {name} is not here")
-    return found
-
+from tests.conversations.polis_data import here
 
 # conversation: (ARI floor, Pol.is's number of groups); measured ARI in the comment.
 FLOORS = {

@@ -96,3 +96,17 @@ def test_a_story_answered_twice_counts_once(client, provider) -> None:
     figures = client.get(reverse("voice:service_stories", kwargs={"slug": "twice"})).context["figures"]
     assert (figures.stories, figures.average, figures.answered_share) == (2, 3.0, 0.5)
     assert [count for _rating, count in figures.distribution] == [0, 1, 0, 1, 0]
+
+
+@pytest.mark.parametrize("count", [1, 8])
+def test_recording_a_change_reads_its_authors_in_a_fixed_number_of_queries(
+    provider, responder, django_assert_num_queries, django_capture_on_commit_callbacks, count
+) -> None:
+    from heard.voice.services import change_record
+
+    service = ServiceFactory(organisation=provider)
+    stories = [_published(service, 3, f"Story {n}") for n in range(count)]
+    # A fixed 10 (the change and its links, the log, the authors, their settings...), then only the
+    # email each author is sent; before, each story also fetched its author and their settings.
+    with django_capture_on_commit_callbacks(execute=False), django_assert_num_queries(10 + count):
+        change_record(service=service, by=responder, title="Better", changed_on="2026-11-01", stories=stories)

@@ -3,7 +3,6 @@ residents' panel, and published results."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 from django.contrib import messages
@@ -14,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from heard.core.cookies import recalled_key, remember_key, usable_by
+from heard.core.crypto import token_digest
 from heard.core.pagination import page_query, paginate
 from heard.core.permissions import check, login_required, public
 from heard.core.ratelimit import client_fingerprint, rate_limit_exceeded
@@ -87,9 +87,7 @@ def poll_start(request: HttpRequest, slug: str) -> HttpResponse:
         if rate_limit_exceeded(request, action="poll_start", limit=STARTS_PER_HOUR, period_seconds=3600):
             messages.error(request, _("Many answers have come from your connection in the last hour. Try again later."))
             return redirect(poll)
-        fingerprint = hashlib.sha256(
-            f"{client_fingerprint(request)}:{request.headers.get('user-agent', '')}".encode()
-        ).hexdigest()
+        fingerprint = token_digest(f"{client_fingerprint(request)}:{request.headers.get('user-agent', '')}")
         try:
             respondent = fielding.respondent_start(wave=wave, user=request.user, fingerprint=fingerprint)
         except ValidationError as error:
