@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "heard.open311",
     "heard.polls",
     "heard.conversations",
+    "heard.codesign",
     "heard.index",
     "heard.demo",
     "django.contrib.admin",
@@ -334,7 +335,8 @@ STORAGES = {
     },
 }
 MEDIA_URL = "/media/"
-MEDIA_ROOT = BASE_DIR / "var" / "media"
+# Pictures people attach to ideas (served through a view that checks the idea is on show).
+MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 
 # --- Logging --------------------------------------------------------------------------------------
 LOGGING = {
@@ -364,6 +366,9 @@ HEARD_STORIES_PER_HOUR = env_int("HEARD_STORIES_PER_HOUR", 5)
 # Votes one participant may cast in a minute, and participants one address may start in an hour.
 HEARD_VOTES_PER_MINUTE = env_int("HEARD_VOTES_PER_MINUTE", 60)
 HEARD_CONVERSATION_JOINS_PER_HOUR = env_int("HEARD_CONVERSATION_JOINS_PER_HOUR", 30)
+# Ideas and comments one person may post to challenges in an hour.
+HEARD_IDEAS_PER_HOUR = env_int("HEARD_IDEAS_PER_HOUR", 10)
+HEARD_COMMENTS_PER_HOUR = env_int("HEARD_COMMENTS_PER_HOUR", 30)
 # Writes (stories, answers, changes, Open311 requests) one API token may make in an hour.
 HEARD_API_WRITES_PER_HOUR = env_int("HEARD_API_WRITES_PER_HOUR", 1000)
 # Open311 GeoReport v2: this endpoint's jurisdiction (its web domain, by the spec's suggestion),

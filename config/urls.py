@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("heard.open311.urls")),
     path("", include("heard.polls.urls")),
     path("", include("heard.conversations.urls")),
+    path("", include("heard.codesign.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -11,6 +11,7 @@ from allauth.mfa.utils import encrypt
 from django.utils import timezone
 
 from heard.accounts.models import User
+from heard.codesign.models import Challenge, Idea
 from heard.conversations.models import Conversation
 from heard.directory.enums import ServiceCategory
 from heard.directory.models import Service
@@ -161,3 +162,44 @@ class ConversationFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"conversation-{n}")
     opens_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=1))
     closes_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=30))
+
+
+def phase_dates(phase: str) -> dict[str, dt.datetime]:
+    """Phase dates that put a challenge in `phase` now (ideas, deliberation, decision, delivery)."""
+    week = dt.timedelta(days=7)
+    index = {"upcoming": -1, "ideas": 0, "deliberation": 1, "decision": 2, "delivery": 3}[phase]
+    # Each phase lasts a week; now is in the middle of the one asked for.
+    ideas_from = timezone.now() - week / 2 - index * week
+    return {
+        "ideas_from": ideas_from,
+        "deliberation_from": ideas_from + week,
+        "decision_from": ideas_from + 2 * week,
+        "delivery_from": ideas_from + 3 * week,
+    }
+
+
+class ChallengeFactory(factory.django.DjangoModelFactory):
+    """A published challenge in its ideas phase; pass `**phase_dates("decision")` for another phase."""
+
+    class Meta:
+        model = Challenge
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    title = factory.Sequence(lambda n: f"How might we improve service {n}?")
+    slug = factory.Sequence(lambda n: f"challenge-{n}")
+    context = "Repairs take too long."
+    ideas_from = factory.LazyFunction(lambda: phase_dates("ideas")["ideas_from"])
+    deliberation_from = factory.LazyFunction(lambda: phase_dates("ideas")["deliberation_from"])
+    decision_from = factory.LazyFunction(lambda: phase_dates("ideas")["decision_from"])
+    delivery_from = factory.LazyFunction(lambda: phase_dates("ideas")["delivery_from"])
+    published_at = factory.LazyFunction(timezone.now)
+
+
+class IdeaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Idea
+
+    challenge = factory.SubFactory(ChallengeFactory)
+    title = factory.Sequence(lambda n: f"Idea number {n}")
+    description = "Tell tenants when the repair team is coming."
+    author = factory.SubFactory(UserFactory)

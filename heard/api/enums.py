@@ -9,3 +9,4 @@ class Scope(models.TextChoices):
     STORIES_WRITE = "stories:write", _("Tell stories through the REST API (they wait to be checked)")
     RESPONSES_WRITE = "responses:write", _("Answer stories about your organisation's services")
     CHANGES_WRITE = "changes:write", _("Record changes to your organisation's services")
+    CODESIGN = "codesign:write", _("Publish decisions and commitment progress on your organisation's challenges")

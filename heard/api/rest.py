@@ -1,5 +1,6 @@
-"""The REST API, version 1: public reads of services, stories, responses and changes, and writes
-by API token. The OpenAPI schema is served at /api/v1/openapi.json and described on /developers/.
+"""The REST API, version 1: public reads of services, stories, responses and changes, and of
+co-design's challenges, ideas, decisions and commitments; and writes by API token. The OpenAPI
+schema is served at /api/v1/openapi.json and described on /developers/.
 
 Reads need no token and show only what anyone may read on the site. Each write names its scope;
 the token acts as the person who made it, and the same permissions as on the site are checked
@@ -7,14 +8,15 @@ through heard.core.permissions."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
@@ -25,14 +27,19 @@ from heard.api import schemas
 from heard.api.enums import Scope
 from heard.api.models import ApiToken
 from heard.api.services import token_for_key, token_write_refusal
+from heard.codesign import delivery
+from heard.codesign import selectors as codesign_selectors
+from heard.codesign.models import Challenge, Commitment, CommitmentEvent, Decision, Idea
 from heard.core.permissions import check
 from heard.directory.models import Service
 from heard.directory.selectors import service_detail, service_search
+from heard.organisations.models import Organisation
 from heard.voice import selectors as voice_selectors
 from heard.voice import services as voice_services
 from heard.voice.models import Story
 
 MAX_PER_PAGE = 100
+# Ideas anyone may read: on show, or merged into another (which says where it went). Hidden ones are not.
 
 
 class TokenAuth(HttpBearer):
@@ -50,7 +57,8 @@ api = NinjaAPI(
     title="Heard API",
     version="1",
     description=(
-        "Services, the stories residents tell about them, providers' answers and the changes they made. "
+        "Services, the stories residents tell about them, providers' answers and the changes they made; "
+        "co-design challenges, residents' ideas, the decisions published on them and the commitments that followed. "
         "Reading is open to everyone; writing needs an API token with the right scope."
     ),
     urls_namespace="api-v1",
@@ -175,6 +183,96 @@ def _public_service(slug: str) -> Service:
     return service_detail(slug=slug)
 
 
+def _public_organisation(slug: str) -> Organisation:
+    return get_object_or_404(Organisation, slug=slug)
+
+
+def _challenge(challenge: Challenge) -> dict[str, Any]:
+    """A challenge from `codesign_selectors.public_challenges()`, which counts its ideas."""
+    return {
+        "slug": challenge.slug,
+        "title": challenge.title,
+        "context": challenge.context,
+        "constraints": challenge.constraints,
+        "budget": int(challenge.budget) if challenge.budget is not None else None,
+        "organisation": _organisation(challenge.organisation),
+        "service": challenge.service.slug if challenge.service else None,
+        "phase": challenge.phase.value,
+        "ideas_from": challenge.ideas_from,
+        "deliberation_from": challenge.deliberation_from,
+        "decision_from": challenge.decision_from,
+        "delivery_from": challenge.delivery_from,
+        "published_at": challenge.published_at,
+        "idea_count": challenge.idea_total,
+        "url": _url(challenge.get_absolute_url()),
+    }
+
+
+def _decision(decision: Decision) -> dict[str, Any]:
+    return {
+        "id": decision.pk,
+        "idea_id": decision.idea_id,
+        "outcome": decision.outcome,
+        "reason": decision.reason,
+        "version": decision.version,
+        "correction_note": decision.correction_note,
+        "published_at": decision.published_at,
+    }
+
+
+def _idea(idea: Idea, *, challenge: Challenge, decisions: list[Decision]) -> dict[str, Any]:
+    """`challenge` is passed in so a list of one challenge's ideas does not load it for each idea;
+    `decisions` are the idea's decision versions, the current one first. The author is left out:
+    their name is on the site, their address never leaves it."""
+    commitment = getattr(idea, "commitment", None)  # loaded with the idea (select_related), or none
+    return {
+        "id": idea.pk,
+        "challenge": challenge.slug,
+        "title": idea.title,
+        "description": idea.description,
+        "support_count": idea.support_count,
+        "comment_count": idea.comment_count,
+        "shortlisted": idea.shortlisted,
+        "created_at": idea.created_at,
+        "url": _url(reverse("codesign:idea", kwargs={"slug": challenge.slug, "pk": idea.pk})),
+        "decision": _decision(decisions[0]) if decisions else None,
+        "commitment": commitment.pk if commitment else None,
+    }
+
+
+def _commitment(commitment: Commitment) -> dict[str, Any]:
+    return {
+        "id": commitment.pk,
+        "idea_id": commitment.idea_id,
+        "challenge": commitment.idea.challenge.slug,
+        "organisation": _organisation(commitment.organisation),
+        "title": commitment.title,
+        "description": commitment.description,
+        "owner_title": commitment.owner_title,
+        "due_on": commitment.due_on,
+        "status": commitment.status,
+        "finished_on": commitment.finished_on,
+        "late": commitment.is_late,
+        "url": _url(commitment.get_absolute_url()),
+    }
+
+
+def _commitment_event(event: CommitmentEvent) -> dict[str, Any]:
+    # Who wrote it stays on the site: the public record is the organisation's, not a person's.
+    return {
+        "id": event.pk,
+        "kind": event.kind,
+        "text": event.text,
+        "status_before": event.status_before,
+        "status_after": event.status_after,
+        "created_at": event.created_at,
+    }
+
+
+def _public_challenge(slug: str) -> Challenge:
+    return get_object_or_404(codesign_selectors.public_challenges(), slug=slug)
+
+
 def _acting_person(request: HttpRequest, organisation: Any) -> Any:
     """The person a token acts as, for something belonging to `organisation`: a token speaks
     only for its own organisation, and only as far as its maker's roles allow."""
@@ -241,6 +339,108 @@ def changes_list(request: HttpRequest, paging: Query[Paging], service: str = "")
             }
             for change in rows
         ],
+    }
+
+
+@api.get("/challenges", response=schemas.ChallengePage, tags=["co-design"], summary="Published challenges, newest")
+def challenges_list(request: HttpRequest, paging: Query[Paging], organisation: str = "") -> Any:
+    challenges = codesign_selectors.public_challenges()
+    if organisation:
+        challenges = challenges.filter(organisation=_public_organisation(organisation))
+    meta, rows = _page(challenges, paging)
+    return {**meta, "results": [_challenge(challenge) for challenge in rows]}
+
+
+@api.get("/challenges/{slug}", response=schemas.ChallengeOut, tags=["co-design"], summary="One published challenge")
+def challenges_detail(request: HttpRequest, slug: str) -> Any:
+    return _challenge(_public_challenge(slug))
+
+
+@api.get(
+    "/challenges/{slug}/ideas",
+    response=schemas.IdeaPage,
+    tags=["co-design"],
+    summary="A challenge's ideas on show",
+    description="Most supported first (`order=support`), or newest first (`order=new`). "
+    "Hidden and merged ideas are not listed; a merged idea is still found by its id.",
+)
+def challenge_ideas(
+    request: HttpRequest, slug: str, paging: Query[Paging], order: Literal["support", "new"] = "support"
+) -> Any:
+    challenge = _public_challenge(slug)
+    meta, rows = _page(codesign_selectors.ideas(challenge=challenge, order=order), paging)
+    return {
+        **meta,
+        "results": [_idea(idea, challenge=challenge, decisions=idea.decision_versions) for idea in rows],
+    }
+
+
+@api.get("/ideas/{idea_id}", response=schemas.IdeaDetailOut, tags=["co-design"], summary="One idea and its decisions")
+def ideas_detail(request: HttpRequest, idea_id: int) -> Any:
+    idea = codesign_selectors.public_idea(pk=idea_id)
+    decisions = codesign_selectors.decisions_of(idea)
+    return {
+        **_idea(idea, challenge=idea.challenge, decisions=decisions),
+        "status": idea.status,
+        "merged_into": idea.merged_into_id,
+        "decisions": [_decision(decision) for decision in decisions],
+    }
+
+
+@api.get(
+    "/decisions",
+    response=schemas.DecisionPage,
+    tags=["co-design"],
+    summary="Decisions on ideas, newest first",
+    description="The current version of each decision; `all_versions=true` lists corrected versions too.",
+)
+def decisions_list(
+    request: HttpRequest, paging: Query[Paging], organisation: str = "", all_versions: bool = False
+) -> Any:
+    by = _public_organisation(organisation) if organisation else None
+    meta, rows = _page(codesign_selectors.public_decisions(organisation=by, all_versions=all_versions), paging)
+    return {
+        **meta,
+        "results": [
+            {
+                **_decision(decision),
+                "challenge": decision.idea.challenge.slug,
+                "organisation": _organisation(decision.organisation),
+                "url": _url(decision.idea.get_absolute_url()),
+            }
+            for decision in rows
+        ],
+    }
+
+
+@api.get("/commitments", response=schemas.CommitmentPage, tags=["co-design"], summary="Commitments, soonest due first")
+def commitments_list(request: HttpRequest, paging: Query[Paging], organisation: str = "", status: str = "") -> Any:
+    commitments = codesign_selectors.public_commitments()
+    if organisation:
+        commitments = commitments.filter(organisation=_public_organisation(organisation))
+    if status:
+        commitments = commitments.filter(status=status)
+    meta, rows = _page(commitments, paging)
+    return {**meta, "results": [_commitment(commitment) for commitment in rows]}
+
+
+@api.get(
+    "/commitments/{commitment_id}",
+    response=schemas.CommitmentDetailOut,
+    tags=["co-design"],
+    summary="One commitment, with its milestones and history",
+)
+def commitments_detail(request: HttpRequest, commitment_id: int) -> Any:
+    history = CommitmentEvent.objects.order_by("-created_at", "-pk")
+    found = codesign_selectors.public_commitments().prefetch_related("milestones", Prefetch("events", queryset=history))
+    commitment = get_object_or_404(found, pk=commitment_id)
+    return {
+        **_commitment(commitment),
+        "milestones": [
+            {"title": m.title, "due_on": m.due_on, "reached_on": m.reached_on, "late": m.is_late}
+            for m in commitment.milestones.all()
+        ],
+        "history": [_commitment_event(event) for event in commitment.events.all()],
     }
 
 
@@ -329,6 +529,60 @@ def changes_create(request: HttpRequest, payload: schemas.ChangeIn) -> Any:
             "stories": [story.pk for story in stories],
         },
     )
+
+
+@api.post(
+    "/ideas/{idea_id}/decisions",
+    response={201: schemas.DecisionOut, 400: schemas.ErrorOut, 403: schemas.ErrorOut, 404: schemas.ErrorOut},
+    auth=TokenAuth(Scope.CODESIGN),
+    tags=["co-design"],
+    summary="Publish the decision on a shortlisted idea, or correct it",
+    description=(
+        "Without `correction_note`, publishes the first decision on a shortlisted idea once its challenge "
+        "reaches the decision phase; the idea's author and supporters are emailed. A decision is published "
+        "for good: there is no PUT or PATCH, and a second decision is refused (400). To put something right, "
+        "post again with `correction_note` saying what the new version corrects: it is published as the next "
+        "version, and the earlier ones stay on show beside it."
+    ),
+)
+def decisions_create(request: HttpRequest, idea_id: int, payload: schemas.DecisionIn) -> Any:
+    _write_allowed(request)
+    idea = codesign_selectors.public_idea(pk=idea_id)
+    person = _acting_person(request, idea.challenge.organisation)
+    check(person, "codesign.decide", idea)
+    if payload.correction_note is None:
+        decision = delivery.decision_publish(
+            idea=idea, by=person, outcome=payload.outcome, reason=payload.reason, site_url=settings.HEARD_SITE_URL
+        )
+    else:
+        decision = delivery.decision_correct(
+            idea=idea,
+            by=person,
+            outcome=payload.outcome,
+            reason=payload.reason,
+            correction_note=payload.correction_note,
+            site_url=settings.HEARD_SITE_URL,
+        )
+    return Status(201, _decision(decision))
+
+
+@api.post(
+    "/commitments/{commitment_id}/progress",
+    response={201: schemas.CommitmentEventOut, 400: schemas.ErrorOut, 403: schemas.ErrorOut, 404: schemas.ErrorOut},
+    auth=TokenAuth(Scope.CODESIGN),
+    tags=["co-design"],
+    summary="Post progress on a commitment, perhaps with a new status",
+    description="Kept and dropped are final; dropping needs the reason in `text`. Everyone behind the idea is emailed.",
+)
+def commitments_progress(request: HttpRequest, commitment_id: int, payload: schemas.ProgressIn) -> Any:
+    _write_allowed(request)
+    commitment = get_object_or_404(codesign_selectors.public_commitments(), pk=commitment_id)
+    person = _acting_person(request, commitment.idea.challenge.organisation)
+    check(person, "codesign.update_commitment", commitment)
+    event = delivery.commitment_progress(
+        commitment=commitment, by=person, text=payload.text, status=payload.status, site_url=settings.HEARD_SITE_URL
+    )
+    return Status(201, _commitment_event(event))
 
 
 @api.exception_handler(Http404)

@@ -127,6 +127,142 @@ class ChangeIn(Schema):
     stories: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = []
 
 
+# Co-design
+
+
+class ChallengeOut(Schema):
+    slug: str
+    title: str
+    context: str
+    constraints: str
+    budget: int | None = Field(description="In pounds, when the challenge has one")
+    organisation: OrganisationOut
+    service: str | None = Field(description="The service's slug, when the challenge is about one")
+    phase: str = Field(description="upcoming, ideas, deliberation, decision or delivery, going by today's date")
+    ideas_from: dt.datetime
+    deliberation_from: dt.datetime
+    decision_from: dt.datetime
+    delivery_from: dt.datetime
+    published_at: dt.datetime
+    idea_count: int = Field(description="Ideas on show")
+    url: str
+
+
+class ChallengePage(Schema):
+    count: int
+    page: int
+    pages: int
+    results: list[ChallengeOut]
+
+
+class DecisionOut(Schema):
+    id: int
+    idea_id: int
+    outcome: str = Field(description="accepted, adapted or declined")
+    reason: str
+    version: int = Field(description="1, or higher for a correction; every version stays on show")
+    correction_note: str = Field(description="What a correction corrects (empty for version 1)")
+    published_at: dt.datetime
+
+
+class IdeaOut(Schema):
+    id: int
+    challenge: str = Field(description="The challenge's slug")
+    title: str
+    description: str
+    support_count: int
+    comment_count: int
+    shortlisted: bool
+    created_at: dt.datetime
+    url: str
+    decision: DecisionOut | None = Field(description="The current version of the decision, if there is one")
+    commitment: int | None = Field(description="The commitment's id, if the idea became one")
+
+
+class IdeaPage(Schema):
+    count: int
+    page: int
+    pages: int
+    results: list[IdeaOut]
+
+
+class IdeaDetailOut(IdeaOut):
+    status: str = Field(description="published, or merged into another idea")
+    merged_into: int | None = Field(description="The idea this one was merged into")
+    decisions: list[DecisionOut] = Field(description="Every version of the decision, the current one first")
+
+
+class DecisionListOut(DecisionOut):
+    challenge: str = Field(description="The challenge's slug")
+    organisation: OrganisationOut
+    url: str = Field(description="The idea's page")
+
+
+class DecisionPage(Schema):
+    count: int
+    page: int
+    pages: int
+    results: list[DecisionListOut]
+
+
+class CommitmentOut(Schema):
+    id: int
+    idea_id: int
+    challenge: str = Field(description="The challenge's slug")
+    organisation: OrganisationOut
+    title: str
+    description: str
+    owner_title: str = Field(description="The job title of the person who answers for it")
+    due_on: dt.date
+    status: str = Field(description="planned, in_progress, kept or dropped")
+    finished_on: dt.date | None = Field(description="When it was kept or dropped")
+    late: bool = Field(description="Still open after its due date")
+    url: str
+
+
+class CommitmentPage(Schema):
+    count: int
+    page: int
+    pages: int
+    results: list[CommitmentOut]
+
+
+class MilestoneOut(Schema):
+    title: str
+    due_on: dt.date
+    reached_on: dt.date | None
+    late: bool
+
+
+class CommitmentEventOut(Schema):
+    id: int
+    kind: str = Field(description="created, progress, status, due_date, milestone or late")
+    text: str
+    status_before: str
+    status_after: str
+    created_at: dt.datetime
+
+
+class CommitmentDetailOut(CommitmentOut):
+    milestones: list[MilestoneOut]
+    history: list[CommitmentEventOut] = Field(description="Newest first")
+
+
+class DecisionIn(Schema):
+    outcome: str = Field(description="accepted, adapted (accepted with changes) or declined")
+    reason: str = Field(max_length=10_000)
+    correction_note: str | None = Field(
+        default=None,
+        max_length=300,
+        description="Give this to correct the published decision: a new version is published beside it",
+    )
+
+
+class ProgressIn(Schema):
+    text: str = Field(max_length=4000)
+    status: str = Field(description="planned, in_progress, kept or dropped (kept and dropped are final)")
+
+
 class ErrorOut(Schema):
     detail: str
     errors: dict[str, list[str]] = {}

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from heard.accounts import demo as accounts_demo
 from heard.api import demo as api_demo
+from heard.codesign import demo as codesign_demo
 from heard.conversations import demo as conversations_demo
 from heard.demo.people import DEMO_PASSWORD, PEOPLE
 from heard.directory import demo as directory_demo
@@ -60,4 +61,5 @@ def build() -> dict[str, Any]:
     api_demo.seed(world)
     polls_demo.seed(world)
     conversations_demo.seed(world)
+    codesign_demo.seed(world)
     return world

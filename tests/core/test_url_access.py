@@ -9,11 +9,20 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from heard.api.enums import Scope
 from heard.api.services import token_create
+from heard.codesign.models import Challenge, Comment, Commitment
 from heard.conversations.models import Conversation, Statement
 from heard.core.permissions import access_of
 from heard.organisations.models import Membership, Organisation
 from heard.polls.models import Poll, Question
-from tests.factories import ConversationFactory, PollFactory, ServiceFactory, StoryFactory, WaveFactory
+from tests.factories import (
+    ChallengeFactory,
+    ConversationFactory,
+    IdeaFactory,
+    PollFactory,
+    ServiceFactory,
+    StoryFactory,
+    WaveFactory,
+)
 
 # Permissions every signed-in person holds: not staff pages.
 FOR_EVERYONE_SIGNED_IN = {
@@ -82,6 +91,21 @@ def _url(name: str, pattern: URLPattern, provider_slug: str, membership_id: int)
         )
         statement = conversation.statements.first() or Statement.objects.create(conversation=conversation, text="Hm")
         ids["pk"] = statement.pk
+    if name.startswith("codesign:"):  # pages about a challenge, an idea, a comment and a commitment
+        organisation = Organisation.objects.get(slug=provider_slug)
+        challenge = Challenge.objects.filter(slug=provider_slug).first() or ChallengeFactory(
+            organisation=organisation, slug=provider_slug
+        )
+        idea = challenge.ideas.first() or IdeaFactory(challenge=challenge)
+        if "comment" in name:
+            ids["pk"] = (idea.comments.first() or Comment.objects.create(idea=idea, text="Hm")).pk
+        elif "commitment" in name:
+            commitment = Commitment.objects.filter(idea=idea).first() or Commitment.objects.create(
+                idea=idea, organisation=organisation, title="Do it", owner_title="Lead", due_on="2027-01-01"
+            )
+            ids["pk"] = commitment.pk
+        else:
+            ids["pk"] = idea.pk
     if name.startswith("api:"):  # pages about one API token
         organisation = Organisation.objects.get(slug=provider_slug)
         token, _key = token_create(organisation=organisation, by=None, name="Test", scopes=[Scope.OPEN311])
@@ -151,10 +175,13 @@ ALLOWED = {
     "api:tokens": ["manager", "org_admin", "site_admin"],
     "polls:manage": ["convener", "analyst", "site_admin"],
     "conversations:manage": ["convener", "site_admin"],
+    "codesign:manage": ["manager", "convener", "site_admin"],
+    "codesign:manage_challenge": ["manager", "convener", "site_admin"],
 }
 SITE_WIDE = {
     "polls:manage",
     "conversations:manage",
+    "codesign:manage",
     "voice:moderation_queue",
     "organisations:manage_home",
     "organisations:manage_organisations",
@@ -169,6 +196,7 @@ PERSONAS = ["resident", "responder", "caseworker", "manager", "convener", "analy
 def test_staff_page_access_matrix(request, client_for, provider, name, persona) -> None:
     user = request.getfixturevalue(persona)
     ServiceFactory(organisation=provider, slug=provider.slug)  # for pages about one service
+    ChallengeFactory(organisation=provider, slug=provider.slug)  # and about one challenge
     kwargs = {} if name in SITE_WIDE else {"slug": provider.slug}
     response = client_for(user).get(reverse(name, kwargs=kwargs))
     expected = 200 if persona in ALLOWED[name] else 403
