@@ -102,7 +102,7 @@ class IdeaForm(forms.Form):
     title = forms.CharField(
         label=_("Your idea in a sentence"),
         max_length=MAX_IDEA_TITLE,
-        help_text=_("Like “Text tenants the day before a repair visit”."),
+        help_text=_("One sentence that says what would change, like “Open the library on Sunday mornings”."),
         error_messages={"required": _("Write your idea in a sentence.")},
     )
     description = forms.CharField(

@@ -171,13 +171,13 @@ def challenges_for_manage(user: Any) -> QuerySet[Challenge]:
 
 
 def reported_comments(*, challenge: Challenge) -> QuerySet[Comment]:
-    """Comments with reports a moderator has not yet looked at, held ones first."""
+    """Comments with reports a moderator has not yet looked at, the most reported first."""
+    waiting = CommentReport.objects.filter(comment=OuterRef("pk"), resolved_at__isnull=True)
     return (
-        Comment.objects.filter(idea__challenge=challenge, reports__resolved_at__isnull=True)
-        .select_related("idea", "author")
+        Comment.objects.filter(Exists(waiting), idea__challenge=challenge)
+        .select_related("idea", "idea__challenge", "author")
         .annotate(open_reports=Count("reports", filter=Q(reports__resolved_at__isnull=True)))
         .order_by("-open_reports", "pk")
-        .distinct()
     )
 
 

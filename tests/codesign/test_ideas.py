@@ -219,3 +219,37 @@ def test_draft_challenge_is_hidden_from_the_public(client_for, challenge, conven
     assert client_for(None).get(challenge.get_absolute_url()).status_code == 404
     assert client_for(convener).get(challenge.get_absolute_url()).status_code == 200
     assert challenge.title not in client_for(None).get(reverse("codesign:list")).content.decode()
+
+
+def test_similar_ideas_on_both_databases_rank_the_closest_first(challenge) -> None:
+    """The same ranking whichever database answers (pg_trgm on PostgreSQL, in Python elsewhere)."""
+    from heard.codesign.selectors import similar_ideas
+
+    close = IdeaFactory(challenge=challenge, title="Text tenants the day before a repair visit")
+    nearer = IdeaFactory(challenge=challenge, title="Text tenants before a repair visit")
+    IdeaFactory(challenge=challenge, title="Plant trees along the river path")
+    hidden = IdeaFactory(challenge=challenge, title="Text tenants before a repair visit!", status="hidden")
+    found = similar_ideas(challenge=challenge, text="text tenants before a repair visit")
+    assert found[:2] == [nearer, close]
+    assert hidden not in found
+    assert similar_ideas(challenge=challenge, text="planting trees by the river") == [
+        idea for idea in challenge.ideas.filter(title__startswith="Plant")
+    ]
+
+
+def test_moderation_queue_lists_only_reported_comments_and_clears_when_kept(
+    client_for, challenge, resident, convener
+) -> None:
+    idea = IdeaFactory(challenge=challenge)
+    services.comment_add(idea=idea, by=resident, text="A kind comment nobody reported")
+    reported = services.comment_add(idea=idea, by=resident, text="A comment someone reported")
+    services.comment_report(comment=reported, by=UserFactory(), reason="off_topic")
+    manage_url = reverse("codesign:manage_challenge", kwargs={"slug": challenge.slug})
+    page = client_for(convener).get(manage_url).content.decode()
+    assert "A comment someone reported" in page
+    assert "A kind comment nobody reported" not in page
+    client_for(convener).post(
+        reverse("codesign:manage_comment", kwargs={"slug": challenge.slug, "pk": reported.pk}), {"action": "keep"}
+    )
+    assert "A comment someone reported" not in client_for(convener).get(manage_url).content.decode()
+    assert "A comment someone reported" in client_for(None).get(idea.get_absolute_url()).content.decode()
