@@ -18,6 +18,8 @@ class CodesignConfig(AppConfig):
             CommitmentEvent,
             Decision,
             Idea,
+            IdeaMute,
+            IdeaReport,
             Support,
         )
         from heard.core import personal_data
@@ -58,6 +60,25 @@ class CodesignConfig(AppConfig):
                 fields=("comment", "reason", "created_at"),
                 erase="keep",
                 reason="A report is a moderation record and names no one in public.",
+            )
+        )
+        personal_data.register(
+            PersonalDataSource(
+                name="ideas_reported",
+                model=IdeaReport,
+                rows_for=for_user_field(IdeaReport, "reporter"),
+                fields=("idea", "reason", "created_at"),
+                erase="keep",
+                reason="A report is a moderation record and names no one in public.",
+            )
+        )
+        personal_data.register(
+            PersonalDataSource(
+                name="idea_emails_stopped",
+                model=IdeaMute,
+                rows_for=for_user_field(IdeaMute),
+                fields=("idea",),
+                erase="delete",
             )
         )
         personal_data.register(

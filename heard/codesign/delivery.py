@@ -256,6 +256,9 @@ def commitment_move_due(*, commitment: Commitment, by: Any, due_on: dt.date, rea
 
 @transaction.atomic
 def milestone_reach(*, milestone: Milestone, by: Any) -> Milestone:
+    milestone = Milestone.objects.select_for_update().select_related("commitment").get(pk=milestone.pk)
+    if milestone.commitment.status not in OPEN_COMMITMENT:
+        raise ValidationError(_("This commitment's record is closed."))
     if milestone.reached_on is not None:
         raise ValidationError(_("This milestone is already reached."))
     milestone.reached_on = timezone.localdate()
@@ -284,8 +287,9 @@ def commitments_mark_late(*, today: dt.date | None = None, site_url: str = "") -
     for pk in list(candidates):
         with transaction.atomic():
             commitment = Commitment.objects.select_for_update().select_related("idea").get(pk=pk)
-            if commitment.late_noticed_at is not None or commitment.status not in OPEN_COMMITMENT:
-                continue
+            still_late = commitment.status in OPEN_COMMITMENT and commitment.due_on < today
+            if commitment.late_noticed_at is not None or not still_late:
+                continue  # told already, kept, or its date moved since the list was read
             commitment.late_noticed_at = timezone.now()
             commitment.save(update_fields=["late_noticed_at"])
             CommitmentEvent.objects.create(

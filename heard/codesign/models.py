@@ -227,6 +227,33 @@ class CommentReport(models.Model):
         return f"Report {self.pk} on comment {self.comment_id}"
 
 
+class IdeaReport(models.Model):
+    idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(_("what is wrong with it"), max_length=20, choices=ReportReason)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["idea", "reporter"], name="report_an_idea_once")]
+
+    def __str__(self) -> str:
+        return f"Report {self.pk} on idea {self.idea_id}"
+
+
+class IdeaMute(models.Model):
+    """Someone who asked for no more emails about an idea they proposed or support."""
+
+    idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="mutes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["idea", "user"], name="mute_an_idea_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} muted {self.idea_id}"
+
+
 class Decision(models.Model):
     """A provider's published answer to a shortlisted idea. Never edited: a correction is a new
     version, and every version stays on show."""

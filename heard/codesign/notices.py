@@ -9,13 +9,29 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core import signing
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from heard.core.services import email_queue
 
 EVENTS = ("merged", "decision", "correction", "commitment", "progress", "late")
+STOP_SALT = "heard.codesign.stop-emails"
+
+
+def stop_token(*, user_id: int, idea_id: int) -> str:
+    """A link's key that lets one person stop the emails about one idea without signing in."""
+    return signing.dumps([user_id, idea_id], salt=STOP_SALT, compress=True)
+
+
+def read_stop_token(token: str) -> tuple[int, int] | None:
+    try:
+        user_id, idea_id = signing.loads(token, salt=STOP_SALT)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    return int(user_id), int(idea_id)
 
 
 def notify_followers(*, idea: Any, event: str, object_id: int, site_url: str = "") -> None:
@@ -43,7 +59,7 @@ def _subject(event: str, idea: Any) -> str:
 
 def followers_tell(*, idea_id: int, event: str, object_id: int, site_url: str = "") -> int:
     """Email the idea's author and supporters about `event`; returns how many were emailed."""
-    from heard.codesign.models import Commitment, CommitmentEvent, Decision, Idea, Support
+    from heard.codesign.models import Commitment, CommitmentEvent, Decision, Idea, IdeaMute, Support
 
     idea = Idea.objects.select_related("challenge", "challenge__organisation", "author").filter(pk=idea_id).first()
     if idea is None:
@@ -72,13 +88,20 @@ def followers_tell(*, idea_id: int, event: str, object_id: int, site_url: str = 
     supporters = Support.objects.filter(idea_id=idea_id, user__is_active=True).select_related("user").order_by("pk")
     for support in supporters.iterator(chunk_size=2000):
         people.setdefault(support.user.email.lower(), support.user)
+    muted = set(IdeaMute.objects.filter(idea_id=idea_id).values_list("user_id", flat=True))
+    people = {address: person for address, person in people.items() if person.pk not in muted}
     subject = _subject(event, idea)
     for address, person in people.items():
+        stop = reverse(
+            "codesign:stop_emails",
+            kwargs={"token": stop_token(user_id=person.pk, idea_id=idea.pk)},
+        )
         email_queue(
             to=address,
             subject=subject,
             text_body=render_to_string(
-                "codesign/email/followers.txt", {**context, "is_author": person.pk == idea.author_id}
+                "codesign/email/followers.txt",
+                {**context, "is_author": person.pk == idea.author_id, "stop_link": site_url + stop},
             ),
             kind=f"idea_{event}",
             user=person,

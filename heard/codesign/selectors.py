@@ -22,6 +22,8 @@ from heard.codesign.models import (
     CommitmentEvent,
     Decision,
     Idea,
+    IdeaMute,
+    IdeaReport,
     Support,
 )
 from heard.organisations import roles
@@ -125,7 +127,28 @@ def comment_threads(*, idea: Idea) -> QuerySet[Comment]:
 
 
 def comment_on(idea: Idea, pk: int) -> Comment:
-    return get_object_or_404(Comment.objects.select_related("idea__challenge__organisation"), idea=idea, pk=pk)
+    """A comment on show on this idea (replies and reports reach only those)."""
+    return get_object_or_404(
+        Comment.objects.select_related("idea__challenge__organisation"),
+        idea=idea,
+        pk=pk,
+        status=CommentStatus.PUBLISHED,
+    )
+
+
+def reported_ideas(*, challenge: Challenge) -> QuerySet[Idea]:
+    """Ideas on show with reports a moderator has not yet looked at, the most reported first."""
+    waiting = IdeaReport.objects.filter(idea=OuterRef("pk"), resolved_at__isnull=True)
+    return (
+        Idea.objects.filter(Exists(waiting), challenge=challenge, status=IdeaStatus.PUBLISHED)
+        .select_related("challenge")
+        .annotate(open_reports=Count("reports", filter=Q(reports__resolved_at__isnull=True)))
+        .order_by("-open_reports", "pk")
+    )
+
+
+def is_muted(*, idea: Idea, user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and IdeaMute.objects.filter(idea=idea, user=user).exists()
 
 
 def challenge_decisions(*, challenge: Challenge) -> QuerySet[Decision]:
@@ -224,8 +247,8 @@ def similar_ideas(*, challenge: Challenge, text: str, exclude: int | None = None
     if connection.vendor == "postgresql":
         with transaction.atomic():
             with connection.cursor() as cursor:
-                # set_limit() is the threshold the % operator (and so the index) uses.
-                cursor.execute("SELECT set_limit(%s)", [SIMILARITY_THRESHOLD])
+                # The threshold the % operator (and so the index) uses, for this transaction only.
+                cursor.execute("SET LOCAL pg_trgm.similarity_threshold = %s", [SIMILARITY_THRESHOLD])
             found = list(
                 base.extra(where=["codesign_idea.title %% %s"], params=[text])
                 .extra(select={"likeness": "similarity(codesign_idea.title, %s)"}, select_params=[text])

@@ -27,6 +27,8 @@ from heard.codesign.models import (
     Comment,
     CommentReport,
     Idea,
+    IdeaMute,
+    IdeaReport,
     Support,
 )
 from heard.codesign.notices import notify_followers
@@ -110,8 +112,11 @@ def challenge_create(
     decision_from: dt.datetime,
     delivery_from: dt.datetime,
     publish: bool = False,
+    invitees: list[str] | None = None,
+    site_url: str = "",
 ) -> Challenge:
-    """A provider (or a convener) poses a challenge; it stays a draft until published."""
+    """A provider (or a convener) poses a challenge; it stays a draft until published. For a
+    challenge by invitation, `invitees` are invited in the same step (all of it, or none)."""
     check_phase_dates(ideas_from, deliberation_from, decision_from, delivery_from)
     if service is not None and service.organisation_id != organisation.pk:
         raise ValidationError({"service": _("Choose one of your organisation's own services.")})
@@ -135,6 +140,8 @@ def challenge_create(
     challenge.full_clean()
     challenge.save()
     log_action(action="challenge.created", by=by, target=challenge, organisation_id=organisation.pk)
+    if participation == Participation.INVITED and invitees:
+        challenge_invite(challenge=challenge, by=by, emails=invitees, site_url=site_url)
     return challenge
 
 
@@ -278,11 +285,16 @@ def idea_propose(
         idea.image_alt = alt[:200]
         content = images.cleaned_image(image)  # raises ValidationError for anything but a picture
         idea.image.save(content.name or "picture", content, save=False)
-    idea.save()
-    Support.objects.create(idea=idea, user=by)
-    Idea.objects.filter(pk=idea.pk).update(support_count=1)
+    try:
+        idea.save()
+        Support.objects.create(idea=idea, user=by)
+        Idea.objects.filter(pk=idea.pk).update(support_count=1)
+        log_action(action="idea.proposed", by=by, target=idea, organisation_id=challenge.organisation_id)
+    except Exception:
+        if idea.image:
+            idea.image.delete(save=False)  # no picture left behind without its idea
+        raise
     idea.support_count = 1
-    log_action(action="idea.proposed", by=by, target=idea, organisation_id=challenge.organisation_id)
     return idea
 
 
@@ -293,11 +305,18 @@ def _check_idea_open(idea: Idea) -> None:
         raise ValidationError(_("This idea has been hidden by a moderator."))
 
 
+def _locked_status(idea: Idea) -> Idea:
+    """The idea as it stands now, its row locked until the transaction ends: a support or comment
+    waits for a merge or a hide in progress, then sees its outcome."""
+    idea.status = Idea.objects.select_for_update().values_list("status", flat=True).get(pk=idea.pk)
+    return idea
+
+
 @transaction.atomic
 def idea_support(*, idea: Idea, by: Any) -> Support:
     _check_taking_part(idea.challenge, by)
     _check_phase(idea.challenge, SUPPORTING, _("Supporting an idea"))
-    _check_idea_open(idea)
+    _check_idea_open(_locked_status(idea))
     try:
         with transaction.atomic():
             support = Support.objects.create(idea=idea, user=by)
@@ -347,6 +366,7 @@ def idea_hide(*, idea: Idea, by: Any, reason: str) -> Idea:
     idea.hidden_reason = _text(reason, field="reason", limit=300, empty=_("Say why the idea is hidden."))
     idea.shortlisted = False
     idea.save(update_fields=["status", "hidden_reason", "shortlisted"])
+    IdeaReport.objects.filter(idea=idea, resolved_at__isnull=True).update(resolved_at=timezone.now())
     log_action(action="idea.hidden", by=by, target=idea, organisation_id=idea.challenge.organisation_id)
     return idea
 
@@ -399,6 +419,8 @@ def idea_merge(*, source: Idea, target: Idea, by: Any, site_url: str = "") -> Id
     _check_phase(source.challenge, MERGING, _("Merging ideas"))
     if source.status == IdeaStatus.MERGED:
         raise ValidationError(_("This idea was already merged into another one."))
+    if source.status != IdeaStatus.PUBLISHED:
+        raise ValidationError(_("This idea is hidden. A hidden idea stays out of sight rather than being merged."))
     if target.status == IdeaStatus.MERGED:
         raise ValidationError(
             {"target": _("That idea was itself merged into another one. Merge into the idea it now points to.")}
@@ -407,6 +429,10 @@ def idea_merge(*, source: Idea, target: Idea, by: Any, site_url: str = "") -> Id
         raise ValidationError({"target": _("That idea is hidden. Merge into an idea people can see.")})
     if source.decisions.exists():
         raise ValidationError(_("This idea has a published decision, so it cannot be merged away."))
+    if target.decisions.exists():
+        raise ValidationError(
+            {"target": _("That idea already has a published decision. Merge duplicates before deciding.")}
+        )
 
     idea_merge_rows(source=source, target=target)
     log_action(
@@ -427,12 +453,14 @@ def idea_merge(*, source: Idea, target: Idea, by: Any, site_url: str = "") -> Id
 def comment_add(*, idea: Idea, by: Any, text: str, parent: Comment | None = None) -> Comment:
     _check_taking_part(idea.challenge, by)
     _check_phase(idea.challenge, COMMENTING, _("Commenting"))
-    _check_idea_open(idea)
+    _check_idea_open(_locked_status(idea))
     if parent is not None:
         if parent.idea_id != idea.pk:
             raise ValidationError(_("You can only reply to a comment on this idea."))
         # Threads are one level deep: a reply to a reply joins the thread it is in.
         parent = parent.parent if parent.parent_id else parent
+        if parent is None or parent.status != CommentStatus.PUBLISHED:
+            raise ValidationError(_("That comment is no longer on show, so it cannot be answered."))
     comment = Comment.objects.create(
         idea=idea,
         parent=parent,
@@ -457,8 +485,9 @@ def comment_report(*, comment: Comment, by: Any, reason: str) -> CommentReport:
         raise ValidationError(_("You have already reported this comment. A moderator will look at it.")) from None
     open_reports = CommentReport.objects.filter(comment=comment, resolved_at__isnull=True).count()
     if open_reports >= REPORTS_TO_HOLD:
-        Comment.objects.filter(pk=comment.pk, status=CommentStatus.PUBLISHED).update(status=CommentStatus.HELD)
-        Idea.objects.filter(pk=comment.idea_id).update(comment_count=F("comment_count") - 1)
+        held = Comment.objects.filter(pk=comment.pk, status=CommentStatus.PUBLISHED).update(status=CommentStatus.HELD)
+        if held:  # only the report that held it takes it out of the count
+            Idea.objects.filter(pk=comment.idea_id).update(comment_count=F("comment_count") - 1)
     log_action(
         action="comment.reported",
         by=by,
@@ -470,8 +499,49 @@ def comment_report(*, comment: Comment, by: Any, reason: str) -> CommentReport:
 
 
 @transaction.atomic
+def idea_report(*, idea: Idea, by: Any, reason: str) -> IdeaReport:
+    """A reader reports an idea. A moderator decides: an idea carries other people's support, so
+    reports never hide it by themselves."""
+    if idea.status != IdeaStatus.PUBLISHED:
+        raise ValidationError(_("This idea is no longer on show."))
+    try:
+        with transaction.atomic():
+            report = IdeaReport.objects.create(idea=idea, reporter=by, reason=reason)
+    except IntegrityError:
+        raise ValidationError(_("You have already reported this idea. A moderator will look at it.")) from None
+    log_action(
+        action="idea.reported",
+        by=by,
+        target=idea,
+        organisation_id=idea.challenge.organisation_id,
+        data={"reason": reason},
+    )
+    return report
+
+
+@transaction.atomic
+def idea_reports_resolve(*, idea: Idea, by: Any) -> int:
+    """A moderator read the reports and keeps the idea on show."""
+    resolved = IdeaReport.objects.filter(idea=idea, resolved_at__isnull=True).update(resolved_at=timezone.now())
+    log_action(action="idea.kept", by=by, target=idea, organisation_id=idea.challenge.organisation_id)
+    return resolved
+
+
+@transaction.atomic
+def idea_emails_stop(*, idea: Idea, by: Any) -> None:
+    """Stop the emails about one idea (its decision, commitment and progress) for this person."""
+    IdeaMute.objects.get_or_create(idea=idea, user=by)
+
+
+@transaction.atomic
+def idea_emails_resume(*, idea: Idea, by: Any) -> None:
+    IdeaMute.objects.filter(idea=idea, user=by).delete()
+
+
+@transaction.atomic
 def comment_moderate(*, comment: Comment, by: Any, show: bool) -> Comment:
     """A moderator keeps a reported comment on show, or hides it; its reports are resolved."""
+    comment.status = Comment.objects.select_for_update().values_list("status", flat=True).get(pk=comment.pk)
     was_shown = comment.status == CommentStatus.PUBLISHED
     comment.status = CommentStatus.PUBLISHED if show else CommentStatus.HIDDEN
     comment.moderated_by = by

@@ -232,9 +232,9 @@ def test_similar_ideas_on_both_databases_rank_the_closest_first(challenge) -> No
     found = similar_ideas(challenge=challenge, text="text tenants before a repair visit")
     assert found[:2] == [nearer, close]
     assert hidden not in found
-    assert similar_ideas(challenge=challenge, text="planting trees by the river") == [
-        idea for idea in challenge.ideas.filter(title__startswith="Plant")
-    ]
+    assert similar_ideas(challenge=challenge, text="planting trees by the river") == list(
+        challenge.ideas.filter(title__startswith="Plant")
+    )
 
 
 def test_moderation_queue_lists_only_reported_comments_and_clears_when_kept(

@@ -149,3 +149,22 @@ def test_idea_page_query_count_is_fixed_whatever_the_number_of_comments(client_f
             assert client_for(resident).get(idea.get_absolute_url()).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_manage_challenge_page_query_count_is_fixed_whatever_the_reports(client_for, provider, convener) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for size in (1, 3):
+        challenge = ChallengeFactory(organisation=provider)
+        for n in range(size):
+            idea = IdeaFactory(challenge=challenge)
+            comment = services.comment_add(idea=idea, by=UserFactory(), text=f"Comment {n}")
+            services.comment_report(comment=comment, by=UserFactory(), reason="spam")
+            services.idea_report(idea=idea, by=UserFactory(), reason="spam")
+        with CaptureQueriesContext(connection) as queries:
+            response = client_for(convener).get(reverse("codesign:manage_challenge", kwargs={"slug": challenge.slug}))
+        assert response.status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

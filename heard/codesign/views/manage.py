@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from heard.accounts.models import User
 from heard.codesign import delivery, selectors, services
-from heard.codesign.enums import IdeaStatus, Outcome, Participation
+from heard.codesign.enums import IdeaStatus, Outcome, ReportReason
 from heard.codesign.forms import (
     ChallengeForm,
     CommitmentForm,
@@ -75,11 +75,9 @@ def challenges_manage(request: HttpRequest) -> HttpResponse:
                 deliberation_from=data["deliberation_from"],
                 decision_from=data["decision_from"],
                 delivery_from=data["delivery_from"],
+                invitees=data["invitees"],
+                site_url=_site_url(),
             )
-            if data["participation"] == Participation.INVITED and data["invitees"]:
-                services.challenge_invite(
-                    challenge=challenge, by=request.user, emails=data["invitees"], site_url=_site_url()
-                )
         except ValidationError as error:
             add_validation_errors(form, error)
         else:
@@ -150,6 +148,7 @@ def challenge_manage(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         ideas = ideas.filter(status=IdeaStatus.PUBLISHED)
     reported = list(selectors.reported_comments(challenge=challenge)[:20])
+    reported_ideas = list(selectors.reported_ideas(challenge=challenge)[:20])
     return render(
         request,
         "codesign/manage/challenge.html",
@@ -161,6 +160,7 @@ def challenge_manage(request: HttpRequest, slug: str) -> HttpResponse:
             "query": page_query(request),
             "show": show,
             "reported": reported,
+            "reported_ideas": reported_ideas,
             "reasons": selectors.open_report_reasons(comments=reported),
             "phase": challenge.phase,
         },
@@ -197,7 +197,7 @@ def idea_manage(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "decide": DecisionForm(),
         "correct": CorrectionForm(initial={"outcome": current.outcome} if current else None),
         "merge": MergeForm(),
-        "hide": HideForm(),
+        "hide": HideForm(prefix="hide"),
         "commit": CommitmentForm(people=_people_of(challenge.organisation), initial={"owner": request.user.pk}),
     }
     if request.method == "POST":
@@ -206,11 +206,12 @@ def idea_manage(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "decide": DecisionForm,
             "correct": CorrectionForm,
             "merge": MergeForm,
-            "hide": HideForm,
         }.get(action)
         form = None
         if action == "commit":
             form = CommitmentForm(request.POST, people=_people_of(challenge.organisation))
+        elif action == "hide":
+            form = HideForm(request.POST, prefix="hide")  # its reason field sits beside the decision's
         elif form_class is not None:
             form = form_class(request.POST)
         try:
@@ -229,6 +230,9 @@ def idea_manage(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             elif action == "restore":
                 services.idea_restore(idea=idea, by=request.user)
                 message = _("The idea is on show again.")
+            elif action == "keep":
+                services.idea_reports_resolve(idea=idea, by=request.user)
+                message = _("The idea stays on show, and its reports are closed.")
             elif action == "hide":
                 services.idea_hide(idea=idea, by=request.user, reason=data["reason"])
                 message = _("The idea is hidden.")
@@ -295,6 +299,10 @@ def idea_manage(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "forms": forms_by_action,
             "similar": similar,
             "phase": challenge.phase,
+            "open_reports": [
+                ReportReason(reason).label
+                for reason in idea.reports.filter(resolved_at__isnull=True).values_list("reason", flat=True)
+            ],
             "can_commit": current is not None and current.outcome != Outcome.DECLINED and not _has_commitment(idea),
         },
         status=400 if any(f.errors for f in forms_by_action.values()) else 200,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import mimetypes
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,7 +17,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from heard.codesign import selectors, services
+from heard.accounts.models import User
+from heard.codesign import notices, selectors, services
 from heard.codesign.enums import IdeaStatus, Phase
 from heard.codesign.forms import CommentForm, IdeaForm, ReportForm
 from heard.codesign.models import Challenge, Idea
@@ -118,6 +120,15 @@ def idea_new(request: HttpRequest, slug: str) -> HttpResponse:
         "next_steps": _next_steps(found),
         "may_take_part": services.may_take_part(found, request.user),
     }
+    if request.method == "POST" and "check" in request.POST:
+        # "Check for similar ideas" without JavaScript: the form comes back as typed, with the list.
+        form = _idea_form(
+            found, initial={"title": request.POST.get("title", ""), "description": request.POST.get("description", "")}
+        )
+        similar = selectors.similar_ideas(challenge=found, text=request.POST.get("title", ""))
+        return render(
+            request, "codesign/idea_form.html", {**context, "form": form, "similar": similar, "checked": True}
+        )
     if request.method == "POST":
         form = _idea_form(found, request.POST, request.FILES)
         if form.is_valid():
@@ -148,9 +159,9 @@ def idea_new(request: HttpRequest, slug: str) -> HttpResponse:
             form.add_error("image", _("Choose your picture again: browsers do not keep it after a problem."))
         similar = selectors.similar_ideas(challenge=found, text=request.POST.get("title", ""))
         return render(request, "codesign/idea_form.html", {**context, "form": form, "similar": similar}, status=400)
-    # "Check for similar ideas" without JavaScript sends the form here by GET.
+    # A link may carry a title to check (`?title=`).
     title = request.GET.get("title", "")
-    form = _idea_form(found, initial={"title": title, "description": request.GET.get("description", "")})
+    form = _idea_form(found, initial={"title": title})
     similar = selectors.similar_ideas(challenge=found, text=title) if title else []
     return render(
         request, "codesign/idea_form.html", {**context, "form": form, "similar": similar, "checked": bool(title)}
@@ -183,6 +194,14 @@ def idea(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return _idea_page(request, found, CommentForm())
 
 
+def _visible_idea(request: HttpRequest, slug: str, pk: int) -> Idea:
+    """An idea people may act on or read about: a hidden one only for moderators."""
+    found = selectors.idea_for_viewer(request, slug, pk)
+    if found.status == IdeaStatus.HIDDEN and not request.user.has_perm("codesign.moderate", found):
+        raise Http404
+    return found
+
+
 def _idea_page(request: HttpRequest, found: Idea, comment_form: CommentForm, status: int = 200) -> HttpResponse:
     comments = paginate(request, selectors.comment_threads(idea=found))
     return render(
@@ -196,6 +215,7 @@ def _idea_page(request: HttpRequest, found: Idea, comment_form: CommentForm, sta
             "query": page_query(request),
             "comment_form": comment_form,
             "supports": found.pk in selectors.supported_ids(user=request.user, ideas=[found]),
+            "muted": selectors.is_muted(idea=found, user=request.user),
             "may_take_part": services.may_take_part(found.challenge, request.user),
         },
         status=status,
@@ -211,7 +231,7 @@ def _back_to(idea: Idea, anchor: str = "") -> HttpResponse:
 @login_required
 @require_POST
 def support(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    found = selectors.idea_for_viewer(request, slug, pk)
+    found = _visible_idea(request, slug, pk)
     withdraw = request.POST.get("action") == "withdraw"
     try:
         if withdraw:
@@ -228,7 +248,13 @@ def support(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             else _("Thank you for your support. We will email you what becomes of this idea."),
         )
     if request.POST.get("next") == "challenge":
-        response = redirect(found.challenge.get_absolute_url() + f"#idea-{found.pk}")
+        # Back to the same page of the same list, at the idea.
+        back = {"order": "new"} if request.POST.get("order") == "new" else {}
+        page_number = request.POST.get("page", "")
+        if page_number.isdigit() and len(page_number) < 7:
+            back["page"] = page_number
+        query = f"?{urlencode(back)}" if back else ""
+        response = redirect(found.challenge.get_absolute_url() + query + f"#idea-{found.pk}")
         response.status_code = 303
         return response
     return _back_to(found, "#support")
@@ -237,7 +263,7 @@ def support(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def comment_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    found = selectors.idea_for_viewer(request, slug, pk)
+    found = _visible_idea(request, slug, pk)
     form = CommentForm(request.POST)
     if form.is_valid():
         parent = None
@@ -263,7 +289,7 @@ def comment_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 def comment_report(request: HttpRequest, slug: str, pk: int, comment_pk: int) -> HttpResponse:
-    found = selectors.idea_for_viewer(request, slug, pk)
+    found = _visible_idea(request, slug, pk)
     comment = selectors.comment_on(found, comment_pk)
     form = ReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -282,6 +308,57 @@ def comment_report(request: HttpRequest, slug: str, pk: int, comment_pk: int) ->
     )
 
 
+@login_required
+def idea_report(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    found = _visible_idea(request, slug, pk)
+    form = ReportForm(request.POST or None)
+    form.fields["reason"].label = _("What is wrong with this idea?")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.idea_report(idea=found, by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            add_validation_errors(form, error)
+        else:
+            messages.success(request, _("Thank you. A moderator will look at the idea."))
+            return _back_to(found)
+    return render(
+        request,
+        "codesign/idea_report.html",
+        {"idea": found, "form": form, "challenge": found.challenge},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def emails(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Stop (or start again) the emails about one idea, from its page."""
+    found = _visible_idea(request, slug, pk)
+    if request.POST.get("action") == "resume":
+        services.idea_emails_resume(idea=found, by=request.user)
+        messages.success(request, _("We will email you news of this idea again."))
+    else:
+        services.idea_emails_stop(idea=found, by=request.user)
+        messages.success(request, _("We will not email you about this idea any more."))
+    return _back_to(found, "#support")
+
+
+@public
+def stop_emails(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in every email about an idea: asks first (a mail scanner opening it changes
+    nothing), then stops that person's emails about that idea, without signing in."""
+    read = notices.read_stop_token(token)
+    if read is None:
+        raise Http404
+    user_id, idea_id = read
+    found = get_object_or_404(Idea.objects.select_related("challenge"), pk=idea_id)
+    person = get_object_or_404(User, pk=user_id, is_active=True)
+    if request.method == "POST":
+        services.idea_emails_stop(idea=found, by=person)
+        return render(request, "codesign/stop_emails.html", {"idea": found, "stopped": True})
+    return render(request, "codesign/stop_emails.html", {"idea": found, "stopped": False})
+
+
 @public
 def idea_image(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """An idea's picture, only while the idea itself may be seen."""
@@ -294,7 +371,9 @@ def idea_image(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         raise Http404 from None
     content_type = mimetypes.guess_type(found.image.name)[0] or "application/octet-stream"
     response = FileResponse(handle, content_type=content_type)
-    response["Cache-Control"] = "public, max-age=86400"
+    # Shared caches may keep a picture only briefly, so hiding an idea takes its picture down too.
+    shown = found.status in selectors.READABLE_IDEAS
+    response["Cache-Control"] = "public, max-age=600" if shown else "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
