@@ -7,7 +7,7 @@ import statistics
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -236,8 +236,9 @@ def similar_ideas(*, challenge: Challenge, text: str, exclude: int | None = None
     """Ideas of the challenge whose titles look like `text`, most alike first: possible duplicates
     to show someone while they type a new idea, and to conveners looking for ideas to merge.
 
-    On PostgreSQL this is pg_trgm's similarity, answered from a trigram index on the titles; on
-    other databases the same measure is computed here over the ideas sharing a word with `text`."""
+    On PostgreSQL this is pg_trgm's similarity, the nearest titles found by a trigram index on the
+    challenge's titles; on other databases the same measure is computed here over the ideas sharing
+    a word with `text`."""
     text = " ".join(text.split())[:200]
     if len(text) < 4:
         return []
@@ -245,18 +246,7 @@ def similar_ideas(*, challenge: Challenge, text: str, exclude: int | None = None
     if exclude is not None:
         base = base.exclude(pk=exclude)
     if connection.vendor == "postgresql":
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                # The threshold the % operator (and so the index) uses, for this transaction only.
-                cursor.execute("SET LOCAL pg_trgm.similarity_threshold = %s", [SIMILARITY_THRESHOLD])
-            found = list(
-                base.extra(where=["codesign_idea.title %% %s"], params=[text])
-                .extra(select={"likeness": "similarity(codesign_idea.title, %s)"}, select_params=[text])
-                .order_by("-likeness", "-support_count")[:SIMILAR_LIMIT]
-            )
-        for idea in found:
-            idea.challenge = challenge  # already loaded: links need its slug
-        return found
+        return _similar_on_postgresql(challenge, text, exclude)
     words = sorted({w for w in _WORD.findall(text.lower()) if len(w) > 3}, key=len, reverse=True)[:6]
     if not words:
         return []
@@ -270,6 +260,25 @@ def similar_ideas(*, challenge: Challenge, text: str, exclude: int | None = None
     for _score, idea in scored[:SIMILAR_LIMIT]:
         idea.challenge = challenge
     return [idea for _score, idea in scored[:SIMILAR_LIMIT]]
+
+
+def _similar_on_postgresql(challenge: Challenge, text: str, exclude: int | None) -> list[Idea]:
+    # The nearest titles by trigram distance (<->), walked in order by the GiST index on
+    # (challenge, title), so the answer costs the same however many titles look alike; then those
+    # not alike enough are dropped. The challenge's id is cast so the index's first column is used.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, similarity(title, %s) FROM codesign_idea"
+            " WHERE challenge_id = %s::bigint AND status = %s AND id <> %s"
+            " ORDER BY title <-> %s LIMIT %s",
+            [text, challenge.pk, IdeaStatus.PUBLISHED, exclude or 0, text, SIMILAR_LIMIT],
+        )
+        nearest = [(pk, likeness) for pk, likeness in cursor.fetchall() if likeness >= SIMILARITY_THRESHOLD]
+    found = Idea.objects.in_bulk([pk for pk, _likeness in nearest])
+    ideas = [found[pk] for pk, _likeness in nearest if pk in found]
+    for idea in ideas:
+        idea.challenge = challenge  # already loaded: links need its slug
+    return ideas
 
 
 # --- accountability ------------------------------------------------------------------------------
