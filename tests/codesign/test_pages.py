@@ -168,3 +168,14 @@ def test_manage_challenge_page_query_count_is_fixed_whatever_the_reports(client_
         assert response.status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_idea_list_pages_keep_the_order_of_support(client_for, challenge, settings) -> None:
+    settings.HEARD_PAGE_SIZE = 2
+    for title, count in (("Few", 1), ("Most", 3), ("Middle", 2), ("None yet", 0)):
+        IdeaFactory(challenge=challenge, title=title, support_count=count)
+    first = client_for(None).get(challenge.get_absolute_url()).content.decode()
+    second = client_for(None).get(challenge.get_absolute_url() + "?page=2").content.decode()
+    assert first.index(">Most<") < first.index(">Middle<")
+    assert ">Few<" not in first
+    assert second.index(">Few<") < second.index(">None yet<")

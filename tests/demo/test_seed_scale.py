@@ -34,3 +34,19 @@ def test_seed_scale_refuses_outside_demo_or_debug(settings) -> None:
     with pytest.raises(CommandError):
         call_command("seed_scale", services=2, stories=10)
     assert Story.objects.count() == 0
+
+
+def test_seed_scale_builds_a_consistent_challenge_for_the_codesign_benchmark(settings) -> None:
+    from django.db.models import Count, F
+
+    from heard.codesign.enums import IdeaStatus
+    from heard.codesign.models import Challenge, Idea, Support
+
+    settings.HEARD_DEMO = True
+    call_command("seed_scale", services=3, stories=30, ideas=400, supports=3000, seed=2)
+    big = Challenge.objects.get(slug="scale-challenge")
+    assert big.ideas.count() == 400
+    assert Support.objects.filter(idea__challenge=big).count() == 3000
+    drifted = Idea.objects.annotate(rows=Count("supports")).exclude(support_count=F("rows"))
+    assert not drifted.filter(status=IdeaStatus.PUBLISHED).exists()
+    assert Challenge.objects.filter(slug="scale-challenge-small").exists()
