@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "heard.polls",
     "heard.conversations",
     "heard.codesign",
+    "heard.frontline",
     "heard.index",
     "heard.demo",
     "django.contrib.admin",
@@ -368,6 +369,8 @@ HEARD_VOTES_PER_MINUTE = env_int("HEARD_VOTES_PER_MINUTE", 60)
 HEARD_CONVERSATION_JOINS_PER_HOUR = env_int("HEARD_CONVERSATION_JOINS_PER_HOUR", 30)
 # Ideas and comments one person may post to challenges in an hour.
 HEARD_IDEAS_PER_HOUR = env_int("HEARD_IDEAS_PER_HOUR", 10)
+# Days after a flag is closed before its personal details are erased (anonymous figures stay).
+FRONTLINE_RETENTION_DAYS = env_int("FRONTLINE_RETENTION_DAYS", 365)
 HEARD_COMMENTS_PER_HOUR = env_int("HEARD_COMMENTS_PER_HOUR", 30)
 # Writes (stories, answers, changes, Open311 requests) one API token may make in an hour.
 HEARD_API_WRITES_PER_HOUR = env_int("HEARD_API_WRITES_PER_HOUR", 1000)

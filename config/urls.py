@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("heard.polls.urls")),
     path("", include("heard.conversations.urls")),
     path("", include("heard.codesign.urls")),
+    path("", include("heard.frontline.urls")),
     path("admin/", admin.site.urls),
 ]
 

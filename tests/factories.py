@@ -15,6 +15,7 @@ from heard.codesign.models import Challenge, Idea
 from heard.conversations.models import Conversation
 from heard.directory.enums import ServiceCategory
 from heard.directory.models import Service
+from heard.frontline.models import Agency, Partner
 from heard.organisations.enums import AreaKind, Role, Sector
 from heard.organisations.models import Area, Membership, Organisation, PostcodePrefix
 from heard.polls.models import Poll, Wave
@@ -203,3 +204,18 @@ class IdeaFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Idea number {n}")
     description = "Tell tenants when the repair team is coming."
     author = factory.SubFactory(UserFactory)
+
+
+def frontline_agency(organisation: Organisation, kind: str = "adult_social_care") -> Agency:
+    return Agency.objects.create(organisation=organisation, kind=kind)
+
+
+def frontline_partner(user: User | None = None, *, verified: bool = True) -> Partner:
+    """A partner who may flag: verified and having read the guidance (unless `verified=False`)."""
+    partner = Partner.objects.create(
+        user=user or UserFactory(),
+        kind="shopkeeper",
+        status="verified" if verified else "pending",
+        guidance_read_at=timezone.now() if verified else None,
+    )
+    return partner

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -34,10 +35,25 @@ def encrypt_text(value: str) -> str:
     return fernet().encrypt(value.encode()).decode()
 
 
+logger = logging.getLogger(__name__)
+
+
 def decrypt_text(token: str) -> str:
+    """The plain text of a stored value. A value no configured key opens fails loudly, and is
+    logged, rather than showing anyone garbage."""
     try:
         return fernet().decrypt(token.encode()).decode()
     except InvalidToken as exc:
+        logger.error("A stored value cannot be decrypted with FIELD_ENCRYPTION_KEYS (a key is missing or wrong).")
+        raise ImproperlyConfigured("A stored value cannot be decrypted with FIELD_ENCRYPTION_KEYS.") from exc
+
+
+def rotate_text(token: str) -> str:
+    """The same value encrypted again with the first (newest) key."""
+    try:
+        return fernet().rotate(token.encode()).decode()
+    except InvalidToken as exc:
+        logger.error("A stored value cannot be decrypted with FIELD_ENCRYPTION_KEYS while rotating keys.")
         raise ImproperlyConfigured("A stored value cannot be decrypted with FIELD_ENCRYPTION_KEYS.") from exc
 
 
@@ -66,6 +82,69 @@ class EncryptedJSONField(_TextField):
         if value is None:
             return None
         return encrypt_text(json.dumps(value, sort_keys=True))
+
+
+class EncryptedTextField(_TextField):
+    """Text stored encrypted. It cannot be filtered on in the database, by design."""
+
+    if TYPE_CHECKING:
+        _pyi_private_set_type: Any
+        _pyi_private_get_type: Any
+
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Any:
+        if value is None or value == "":
+            return value
+        return decrypt_text(value)
+
+    def to_python(self, value: Any) -> Any:
+        return value
+
+    def get_prep_value(self, value: Any) -> str | None:
+        if value is None or value == "":
+            return value
+        return encrypt_text(str(value))
+
+
+def _rotate_column(model: type[models.Model], field: models.Field, batch: int = 1000) -> int:
+    """Re-encrypt one column with the newest key, working on the stored ciphertext (no decrypted
+    value leaves `rotate_text`)."""
+    from django.db import connection, transaction
+
+    table = connection.ops.quote_name(model._meta.db_table)
+    column = connection.ops.quote_name(field.column)
+    primary = connection.ops.quote_name(model._meta.pk.column)  # type: ignore[union-attr]
+    done, last = 0, None
+    while True:
+        with transaction.atomic(), connection.cursor() as cursor:
+            after = f"{primary} > %s AND " if last is not None else ""
+            cursor.execute(
+                f"SELECT {primary}, {column} FROM {table} WHERE {after}{column} IS NOT NULL AND {column} <> ''"  # noqa: S608 - names come from the models
+                f" ORDER BY {primary} LIMIT %s",
+                [*([last] if last is not None else []), batch],
+            )
+            rows = cursor.fetchall()
+            if not rows:
+                return done
+            for pk, token in rows:
+                cursor.execute(
+                    f"UPDATE {table} SET {column} = %s WHERE {primary} = %s",  # noqa: S608 - names come from the models
+                    [rotate_text(token), pk],
+                )
+            done += len(rows)
+            last = rows[-1][0]
+
+
+def rotate_all() -> dict[str, int]:
+    """Encrypt every stored encrypted value, in every app, again with the first key of
+    FIELD_ENCRYPTION_KEYS. Put the new key first, run this, and only then drop the old key."""
+    from django.apps import apps
+
+    counts = {}
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            if isinstance(field, EncryptedJSONField | EncryptedTextField):
+                counts[f"{model._meta.label_lower}.{field.name}"] = _rotate_column(model, field)
+    return counts
 
 
 def token_digest(token: str) -> str:

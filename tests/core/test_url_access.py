@@ -12,16 +12,21 @@ from heard.api.services import token_create
 from heard.codesign.models import Challenge, Comment, Commitment
 from heard.conversations.models import Conversation, Statement
 from heard.core.permissions import access_of
+from heard.frontline.models import Agency, FlagLink, Referral, RoutingRule
+from heard.frontline.services import flag_submit
 from heard.organisations.models import Membership, Organisation
 from heard.polls.models import Poll, Question
 from tests.factories import (
     ChallengeFactory,
     ConversationFactory,
     IdeaFactory,
+    OrganisationFactory,
     PollFactory,
     ServiceFactory,
     StoryFactory,
     WaveFactory,
+    frontline_agency,
+    frontline_partner,
 )
 
 # Permissions every signed-in person holds: not staff pages.
@@ -106,6 +111,37 @@ def _url(name: str, pattern: URLPattern, provider_slug: str, membership_id: int)
             ids["pk"] = commitment.pk
         else:
             ids["pk"] = idea.pk
+    if name.startswith("frontline:"):  # pages about a referral to the provider, its flag and a link
+        organisation = Organisation.objects.get(slug=provider_slug)
+        agency = Agency.objects.filter(organisation=organisation).first() or frontline_agency(organisation)
+        referral = Referral.objects.filter(agency=agency).first()
+        if referral is None:
+            Agency.objects.filter(kind="duty").first() or frontline_agency(
+                OrganisationFactory(slug=f"{provider_slug}-duty"), "duty"
+            )
+            RoutingRule.objects.get_or_create(agency=agency, category="cold_home")
+            partner = frontline_partner()
+            first = flag_submit(
+                partner=partner,
+                category="cold_home",
+                urgency="soon",
+                details="x",
+                address="1 A St",
+                subject_aware="agreed",
+            )
+            second = flag_submit(  # routed to the duty desk: no rule takes isolation
+                partner=partner,
+                category="isolation",
+                urgency="soon",
+                details="y",
+                address="1 A St",
+                subject_aware="agreed",
+            )
+            referral = Referral.objects.get(flag=first, agency=agency)
+            FlagLink.objects.get_or_create(
+                first=first, second=second, defaults={"match_weight": 9.0, "probability": 0.99}
+            )
+        ids.update(pk=referral.pk, reference=referral.flag.reference, link_pk=FlagLink.objects.first().pk)
     if name.startswith("api:"):  # pages about one API token
         organisation = Organisation.objects.get(slug=provider_slug)
         token, _key = token_create(organisation=organisation, by=None, name="Test", scopes=[Scope.OPEN311])
@@ -177,11 +213,16 @@ ALLOWED = {
     "conversations:manage": ["convener", "site_admin"],
     "codesign:manage": ["manager", "convener", "site_admin"],
     "codesign:manage_challenge": ["manager", "convener", "site_admin"],
+    # Partners are verified by the site's conveners and administrators; rules are the administrators'.
+    "frontline:manage_partners": ["site_admin"],
+    "frontline:manage_rules": ["site_admin"],
 }
 SITE_WIDE = {
     "polls:manage",
     "conversations:manage",
     "codesign:manage",
+    "frontline:manage_partners",
+    "frontline:manage_rules",
     "voice:moderation_queue",
     "organisations:manage_home",
     "organisations:manage_organisations",

@@ -1,0 +1,76 @@
+"""Running Frontline: conveners verify and suspend partners; site administrators keep the routing
+rules. And the public, anonymous statistics."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from heard.core.pagination import page_query, paginate
+from heard.core.permissions import permission_required, public
+from heard.frontline import selectors, services
+from heard.frontline.forms import RuleForm, SuspendForm
+from heard.frontline.models import Partner, RoutingRule
+
+
+@permission_required("frontline.verify_partners")
+def partners(request: HttpRequest) -> HttpResponse:
+    show = request.GET.get("show", "waiting")
+    found = selectors.partners_waiting() if show == "waiting" else selectors.partners_all()
+    return render(
+        request,
+        "frontline/manage/partners.html",
+        {"page": paginate(request, found), "query": page_query(request), "show": show, "suspend_form": SuspendForm()},
+    )
+
+
+@permission_required("frontline.verify_partners")
+@require_POST
+def partner_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    partner = get_object_or_404(Partner.objects.select_related("user").defer("phone"), pk=pk)
+    if request.POST.get("action") == "suspend":
+        form = SuspendForm(request.POST)
+        if form.is_valid():
+            services.partner_suspend(partner=partner, by=request.user, reason=form.cleaned_data["reason"])
+            messages.success(request, _("The partner is suspended: they cannot flag until verified again."))
+        else:
+            messages.error(request, _("Say why the partner is suspended."))
+    else:
+        services.partner_verify(partner=partner, by=request.user)
+        messages.success(request, _("The partner is verified and has been emailed."))
+    response = redirect("frontline:manage_partners")
+    response.status_code = 303
+    return response
+
+
+@permission_required("frontline.manage_rules")
+def routing_rules(request: HttpRequest) -> HttpResponse:
+    form = RuleForm(request.POST or None)
+    if request.method == "POST":
+        if request.POST.get("action") == "remove":
+            rule = get_object_or_404(RoutingRule.objects.select_related("agency"), pk=request.POST.get("rule") or 0)
+            services.rule_remove(rule=rule, by=request.user)
+            messages.success(request, _("The rule no longer routes flags."))
+            return redirect("frontline:manage_rules")
+        if form.is_valid():
+            services.rule_add(by=request.user, **form.cleaned_data)
+            messages.success(request, _("The rule is added."))
+            return redirect("frontline:manage_rules")
+    return render(
+        request,
+        "frontline/manage/rules.html",
+        {
+            "page": paginate(request, selectors.rules_list().filter(active=True)),
+            "query": page_query(request),
+            "form": form,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@public
+def statistics(request: HttpRequest) -> HttpResponse:
+    return render(request, "frontline/statistics.html", {"figures": selectors.safe_statistics()})
