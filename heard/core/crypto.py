@@ -111,8 +111,8 @@ def _rotate_column(model: type[models.Model], field: models.Field, batch: int = 
     from django.db import connection, transaction
 
     table = connection.ops.quote_name(model._meta.db_table)
-    column = connection.ops.quote_name(field.column)
-    primary = connection.ops.quote_name(model._meta.pk.column)  # type: ignore[union-attr]
+    column = connection.ops.quote_name(str(field.column))
+    primary = connection.ops.quote_name(str(model._meta.pk.column))  # type: ignore[union-attr]
     done, last = 0, None
     while True:
         with transaction.atomic(), connection.cursor() as cursor:

@@ -176,7 +176,7 @@ def safe_statistics() -> FrontlineFigures:
         cells = [Cell(by_area[area].get(value, 0)) for value, _label in categories]
         rows.append((area, cells, Cell(sum(by_area[area].values()))))
     waits = [
-        (acknowledged - created).total_seconds() / 3600
+        (acknowledged - created).total_seconds() / 3600  # type: ignore[operator]  # filtered: never None
         for created, acknowledged in Referral.objects.filter(acknowledged_at__isnull=False)
         .order_by("-acknowledged_at")
         .values_list("created_at", "acknowledged_at")[:5000]

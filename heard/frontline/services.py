@@ -181,7 +181,7 @@ def _queue_linking(flag_id: int) -> None:
 
 
 def _area_and_ancestors(area: Any) -> list[int]:
-    ids = []
+    ids: list[int] = []
     while area is not None and len(ids) < 5:
         ids.append(area.pk)
         area = area.parent
