@@ -94,7 +94,8 @@ def test_flag_from_a_phone_to_two_agencies_and_back(transactional_db, page_for, 
     assert other.get_by_text("Edith Clark", exact=True).is_visible()
     assert other.get_by_text("emergency heater").count() == 0  # the other agency's notes stay there
     refused = other.goto(f"/frontline/referrals/{flag.referrals.get(agency=social).pk}/")
-    assert refused is not None and refused.status == 403
+    assert refused is not None
+    assert refused.status == 403
 
     bodies = [m.body for m in mail.outbox if m.to == ["raj@example.org"]]
     assert any("Being looked at" in body for body in bodies)
