@@ -19,6 +19,7 @@ from heard.frontline.enums import (
     ACKNOWLEDGE_WITHIN,
     OPEN_REFERRAL,
     FlagStatus,
+    LawfulBasis,
     Outcome,
     ReferralStatus,
     Urgency,
@@ -235,3 +236,24 @@ def escalations_send(*, now: dt.datetime | None = None, site_url: str = "") -> i
                 )
             log_action(action="referral.escalated", target=referral, organisation_id=referral.agency.organisation_id)
     return len(overdue)
+
+
+@transaction.atomic
+def flag_set_lawful_basis(*, referral: Referral, by: Any, basis: str) -> Flag:
+    """Whoever triages records the lawful basis for handling the flag (it starts as consent when the
+    person agreed, otherwise vital interests)."""
+    if basis not in LawfulBasis.values:
+        raise ValidationError({"basis": _("Choose the lawful basis.")})
+    flag = Flag.objects.select_for_update().get(pk=referral.flag_id)
+    before = flag.lawful_basis
+    flag.lawful_basis = basis
+    flag.save(update_fields=["lawful_basis"])
+    _event(referral, "lawful basis", by, f"{before} → {basis}")
+    log_action(
+        action="flag.lawful_basis",
+        by=by,
+        target=flag,
+        organisation_id=referral.agency.organisation_id,
+        data={"before": before, "after": basis},
+    )
+    return flag

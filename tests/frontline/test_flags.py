@@ -261,3 +261,14 @@ def test_two_flags_about_one_household_are_proposed_as_linked_and_confirmed(
     assert "Millbrook Fire and Rescue" in body
     assert "Millbrook Adult Social Care" in body
     assert "Edith" not in body
+
+
+def test_triage_records_the_lawful_basis(client_for, shopkeeper, social_care, social_worker) -> None:
+    flag = cold_home(shopkeeper, subject_aware="not_told")
+    assert flag.lawful_basis == "vital_interests"
+    referral = flag.referrals.get()
+    client_for(social_worker).post(
+        reverse("frontline:referral_act", kwargs={"pk": referral.pk}), {"action": "basis", "basis": "public_task"}
+    )
+    flag.refresh_from_db()
+    assert flag.lawful_basis == "public_task"

@@ -21,6 +21,7 @@ from heard.core.pagination import page_query, paginate
 from heard.core.permissions import check, permission_required
 from heard.core.text import spreadsheet_safe
 from heard.frontline import access, casework, linking, selectors
+from heard.frontline.enums import LawfulBasis
 from heard.frontline.forms import CloseForm, DeclineForm, NoteForm, RevealForm, TransferForm
 from heard.frontline.models import Flag, FlagLink, Referral
 
@@ -57,6 +58,7 @@ def _case_context(request: HttpRequest, referral: Referral, **extra: Any) -> dic
         "decline_form": DeclineForm(),
         "close_form": CloseForm(),
         "now": timezone.now(),
+        "lawful_bases": LawfulBasis.choices,
         **extra,
     }
 
@@ -99,6 +101,9 @@ def referral_act(request: HttpRequest, pk: int) -> HttpResponse:
         if action == "acknowledge":
             casework.referral_acknowledge(referral=found, by=request.user, site_url=site)
             message = _("Acknowledged. The person who flagged it now sees it is being looked at.")
+        elif action == "basis":
+            casework.flag_set_lawful_basis(referral=found, by=request.user, basis=request.POST.get("basis", ""))
+            message = _("The lawful basis is recorded.")
         elif action == "accept":
             casework.referral_accept(referral=found, by=request.user, site_url=site)
             message = _("Accepted.")
