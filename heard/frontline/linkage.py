@@ -1,51 +1,56 @@
-"""Record linkage of flags: which flags probably concern the same person (numpy / scipy / rapidfuzz,
-no Django). The app calls `link()` for the whole set and `links_for()` for one new flag.
+"""Record linkage of flags: which flags probably concern the same person or household (numpy,
+scipy and rapidfuzz; no Django). The app calls `link()` over the whole set (a nightly job) and
+`links_for()` for a new flag against the earlier flags it picked as candidates.
 
 The model is Fellegi–Sunter, as splink implements it, vectorised over arrays of pairs:
 
 1. **Normalise** (`linkage_compare.normalise`): tidy names, addresses and postcodes so that equal
    things compare equal ("12 Oak Rd, ls14ap" and "12 oak road", "LS1 4AP").
-2. **Block** (`candidate_pairs`): comparing every pair of 200,000 flags is 2 x 10^10 comparisons,
-   so only pairs that share a key under at least one of five rules are compared. Several rules,
-   because each misses what another catches: a typo in the surname, a missing postcode, a
-   nickname. Each rule sorts the records by its key and pairs each block in numpy; the rules'
-   pairs are unioned. A block bigger than `max_block_size` (a common name in a big district)
-   would be quadratic, so in such a block a record is paired only with its `window` neighbours
-   in (surname, first name, age) order, the sorted-neighbourhood method.
+2. **Block** (`candidate_pairs`): every pair of 200,000 flags is 2 x 10^10 comparisons, so only
+   pairs sharing a key under at least one of five rules are compared (`blocking_keys`: full
+   postcode; district + surname Soundex; sector + first initial; house number + street; first
+   name + surname). Several rules, because each catches what another misses: a typo in the
+   surname, a missing postcode, a nickname. Each rule sorts the records by its key and pairs each
+   block in numpy; the pairs of all rules are unioned. A block of more than `max_block_size`
+   records (a common name in a big district) would be quadratic, so in such a block a record is
+   paired only with its `window` neighbours in (surname, first name, age) order: the
+   sorted-neighbourhood method, which keeps the likely pairs and the cost linear.
 3. **Compare** (`linkage_compare.compare`): each field of each pair becomes a level, from "exact"
    to "different", or "missing" when either side is unknown.
-4. **Estimate** (`estimate`), unsupervised as splink does, seeded so the same data gives the same
-   model: u (how often each level happens for two different people) from random pairs of records;
-   m (how often for the same person) and the share of matches by expectation maximisation (EM) on
-   the candidate pairs. During EM the non-matches' level shares are estimated too and then thrown
-   away: blocking chose the candidates for agreeing on a place or a name, so the non-matches among
-   them (neighbours, relatives) agree far more often than random pairs, and holding their u at the
-   random-pair values would make EM call neighbours matches. (splink avoids the same bias by
-   training on one blocking rule at a time and leaving its columns out.) Each share is smoothed
-   towards a default with a few pseudo-pairs, so a small or odd data set falls back to sensible
-   values instead of zeros; with fewer than `MIN_EM_PAIRS` candidates the defaults are used.
-5. **Score**: a field's partial weight is log2(m/u) of its level (0 when missing: an unknown field
-   is neither for nor against); the match weight is their sum, and the probability adds the prior
-   log2(lambda / (1 - lambda)), lambda the probability that two random flags are the same person.
-   Address and postcode say much the same thing, so counting both in full would count "same
-   place" twice and link everyone in a household: when the full postcode agrees, the address is
-   weighed against u measured on pairs *within one postcode* (sampled as such), which is what an
-   agreeing address adds once the postcode is known.
-6. **Links and clusters**: pairs at or above `threshold` probability become `Link`s with their
-   evidence (each field's level and partial weight, never a value); connected components of the
-   links (scipy) give clusters.
+4. **Estimate** (`estimate`), unsupervised and seeded, as splink trains: u (how often each level
+   happens for two different people) from random pairs of records; m (how often for the same
+   person) by expectation maximisation (EM) with u held fixed, in blocks that chose pairs on some
+   fields, teaching only the *other* fields (`_training_keys`): pairs with the same name teach age
+   and place, pairs with the same postcode and surname teach first name and age, pairs with the
+   same first name and age teach surname and place. Not one EM over all candidates: those were
+   chosen for agreeing on a place or a name, so neighbours and relatives fill them, and EM then
+   learns "same household" instead of "same person" (it did, on the benchmark's data). Each share
+   is smoothed towards a default with a few pseudo-pairs, so a small data set falls back to
+   sensible values instead of zeros; a block kind with fewer than `MIN_EM_PAIRS` pairs is skipped
+   and its fields keep their defaults. The prior (lambda, the probability that two random flags
+   are the same person) is the number of matches EM found among same-name pairs, divided by the
+   share of matches that have the same name, over all pairs.
+5. **Score** (`score`): a field's partial weight is log2(m/u) of its level (0 when missing: an
+   unknown field is neither for nor against); the match weight is their sum, and the probability
+   adds the prior's log2(lambda / (1 - lambda)). People at one address share a postcode, an
+   address and mostly a surname, so counting each against random pairs would count "same place"
+   three times and make a household one person: when the postcode agrees, the address (and when
+   the postcode or address agrees, the surname) is weighed against u measured on random pairs
+   *within one postcode*, which is what it adds once the place is known.
+6. **Links and clusters**: a "person" link for each pair whose probability reaches `threshold`; a
+   "household" link for a pair below it at the same address and postcode where a flag names
+   nobody (it could be about anyone there). Each carries the evidence (every field's level and
+   partial weight, never a value). Clusters are the connected components of the links (scipy).
 
-Family members at one address share a surname, which the model counts as independent evidence;
-their different first names and ages are what keeps them apart. A flag without a name and age
-links to the household by place and surname alone, which is the intent: "the same person or
-household". `Parameters.to_dict()` is JSON, so the app can keep the model it trained and score new
-flags with it.
+`Parameters.to_dict()` is JSON, so the app can keep the model a nightly run trained and score new
+flags with it (`links_for`). Nothing here logs or keeps personal details between calls.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypedDict
 
@@ -83,6 +88,7 @@ __all__ = [
     "estimate",
     "link",
     "links_for",
+    "links_from_levels",
     "normalise",
     "score",
     "split_name",
@@ -90,7 +96,6 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 
-BLOCKING_RULES = ("postcode", "district_surname", "sector_first_initial", "address", "name")
 # 200 records make 19,900 pairs; beyond that, each record meets its 20 nearest in name order.
 MAX_BLOCK_SIZE = 200
 WINDOW = 20
@@ -102,10 +107,11 @@ _EM_TOLERANCE = 1e-6
 _PSEUDO_PAIRS_M = 10.0  # how strongly EM's m is pulled towards the defaults
 _PSEUDO_PAIRS_U = 100.0  # and the sampled u
 _DUPLICATES_PER_FLAG = 0.1  # the default prior: one flag in ten has an earlier flag about the same person
-_POSTCODE = FIELDS.index("postcode")
 # Fields that people at one postcode share (a household's surname, its address): their u is
-# measured again on pairs within one postcode, and used when the full postcode agrees.
+# measured again on pairs within one postcode, and used when the pair is known to share a place
+# (see `score`).
 WITHIN_POSTCODE = ("surname", "address")
+_FIRST_NAME, _ADDRESS, _POSTCODE = (FIELDS.index(name) for name in ("first_name", "address", "postcode"))
 
 # Defaults, in LEVELS order: what EM starts from and falls back to (splink-like starting values).
 DEFAULT_M: dict[str, tuple[float, ...]] = {
@@ -137,7 +143,7 @@ class FieldEvidence(TypedDict):
 class Link:
     id_a: int  # id_a < id_b
     id_b: int
-    kind: Literal["person", "household"]  # see `_links`
+    kind: Literal["person", "household"]  # see `links_from_levels`
     match_weight: float  # the sum of the evidence's weights (without the prior)
     probability: float
     evidence: dict[str, FieldEvidence]
@@ -145,9 +151,11 @@ class Link:
 
 @dataclass(frozen=True)
 class Parameters:
+    """The model: m and u per field and level (in LEVELS order), and the prior."""
+
     m: dict[str, tuple[float, ...]]
     u: dict[str, tuple[float, ...]]
-    u_within_postcode: dict[str, tuple[float, ...]]  # for WITHIN_POSTCODE, when the postcode agrees
+    u_within_postcode: dict[str, tuple[float, ...]]  # WITHIN_POSTCODE fields, for pairs at one place
     match_prior: float  # lambda: the probability that two random flags concern the same person
     em_iterations: int = 0
     trained: bool = False  # False: the defaults (too few candidate pairs to learn from)
@@ -180,7 +188,9 @@ class Parameters:
         return cls(
             m={name: tuple(data["m"][name]) for name in FIELDS},
             u={name: tuple(data["u"][name]) for name in FIELDS},
-            u_within_postcode={name: tuple(data["u_within_postcode"][name]) for name in WITHIN_POSTCODE},
+            u_within_postcode={
+                name: tuple(data.get("u_within_postcode", DEFAULT_U_WITHIN_POSTCODE)[name]) for name in WITHIN_POSTCODE
+            },
             match_prior=float(data["match_prior"]),
             em_iterations=int(data.get("em_iterations", 0)),
             trained=bool(data.get("trained", False)),
@@ -193,6 +203,7 @@ class Linkage:
     clusters: IntArray  # one per record, in the records' order: the smallest id of its cluster
     parameters: Parameters
     candidate_pairs: int
+    seconds: dict[str, float]  # wall time of each step
 
 
 # --- Blocking ----------------------------------------------------------------------------------
@@ -218,7 +229,7 @@ def soundex(name: str) -> str:
     return (code + "000")[:4]
 
 
-def _joined(*columns: Sequence[str]) -> list[str]:
+def _joined(*columns: Iterable[str]) -> list[str]:
     """Keys made of several columns; "" where any part is unknown."""
     return ["|".join(parts) if all(parts) else "" for parts in zip(*columns, strict=True)]
 
@@ -263,6 +274,9 @@ def _codes(values: Sequence[str] | ObjectArray) -> IntArray:
 def _pairs_in_blocks(
     codes: IntArray, order_key: IntArray, max_block_size: int, window: int
 ) -> tuple[IntArray, IntArray]:
+    """Every pair within each block of equal codes (-1: no block); in a block bigger than
+    `max_block_size`, each record with the next `window` in `order_key` order. No Python loop:
+    each record's number of partners ahead of it, then the pairs by repeat and cumulative sums."""
     keyed = np.flatnonzero(codes >= 0)
     order = keyed[np.lexsort((order_key[keyed], codes[keyed]))]
     sorted_codes = codes[order]
@@ -295,7 +309,7 @@ def candidate_pairs(
     normalised: Normalised, *, max_block_size: int = MAX_BLOCK_SIZE, window: int = WINDOW
 ) -> tuple[IntArray, IntArray]:
     """Positions (ia < ib) of the pairs that share a key under at least one blocking rule, each once,
-    in order. Never all pairs: at most (max_block_size - 1) / 2 or `window` per record and rule."""
+    in order. Never all pairs: at most max(max_block_size - 1, window) partners per record and rule."""
     n = len(normalised)
     order_key = _order_key(normalised)
     found = [np.zeros(0, dtype=np.int64)]
@@ -455,26 +469,30 @@ def score(levels: LevelArray, parameters: Parameters) -> tuple[FloatArray, Float
     partial = np.empty(levels.shape, dtype=np.float64)
     for column, name in enumerate(FIELDS):
         partial[:, column] = _weights_table(parameters.m[name], parameters.u[name])[levels[:, column] + 1]
-    full = levels[:, _POSTCODE] == 0
+    # The address is weighed as within a postcode when the postcode agrees; the surname whenever
+    # the postcode or the address agrees: either way the pair shares a place.
+    same_postcode = levels[:, _POSTCODE] == 0
+    same_address = (levels[:, _ADDRESS] >= 0) & (levels[:, _ADDRESS] <= 1)
+    place = {"address": same_postcode, "surname": same_postcode | same_address}
     for name in WITHIN_POSTCODE:
-        column = FIELDS.index(name)
+        column, rows = FIELDS.index(name), place[name]
         within = _weights_table(parameters.m[name], parameters.u_within_postcode[name])
-        partial[full, column] = within[levels[full, column] + 1]
+        partial[rows, column] = within[levels[rows, column] + 1]
     weights = partial.sum(axis=1)
     probabilities = 1 / (1 + np.exp2(-np.clip(weights + parameters.prior_weight, -1000, 1000)))
     return partial, weights, probabilities
 
 
-def _links(
-    ids_a: IntArray, ids_b: IntArray, levels: LevelArray, parameters: Parameters, threshold: float
+def links_from_levels(
+    ids_a: IntArray, ids_b: IntArray, levels: LevelArray, parameters: Parameters, *, threshold: float = THRESHOLD
 ) -> list[Link]:
     """Pairs whose probability of being the same person reaches `threshold` ("person" links), and
-    pairs below it at the same address and full postcode ("household" links: a flag that names
-    nobody, or two people of one household). Both carry the person model's weight and evidence."""
+    pairs below it at the same address and postcode where a flag names nobody ("household" links:
+    it may be about anyone there). Both carry the person model's weight and evidence."""
     partial, weights, probabilities = score(levels, parameters)
     person = probabilities >= threshold
-    household = ~person & (levels[:, FIELDS.index("address")] <= 1) & (levels[:, _POSTCODE] == 0)
-    household &= levels[:, FIELDS.index("address")] >= 0
+    same_address = (levels[:, _ADDRESS] >= 0) & (levels[:, _ADDRESS] <= 1) & (levels[:, _POSTCODE] == 0)
+    household = ~person & same_address & (levels[:, _FIRST_NAME] == MISSING)
     links = []
     for k in np.flatnonzero(person | household):
         evidence: dict[str, FieldEvidence] = {}
@@ -491,12 +509,15 @@ def _links(
 
 
 def clusters(ids: Sequence[int] | IntArray, links: Sequence[Link]) -> IntArray:
-    """For each id, the smallest id of its connected component under the links (itself if unlinked)."""
+    """For each id, the smallest id of its connected component under the links (itself if unlinked):
+    groups of flags that probably concern one person or household."""
     ids = np.asarray(ids, dtype=np.int64)
     order = np.argsort(ids, kind="stable")
-    position = lambda values: order[np.searchsorted(ids, values, sorter=order)]  # noqa: E731
-    a = position(np.array([link.id_a for link in links], dtype=np.int64))
-    b = position(np.array([link.id_b for link in links], dtype=np.int64))
+
+    def position(values: list[int]) -> IntArray:
+        return order[np.searchsorted(ids, np.array(values, dtype=np.int64), sorter=order)]
+
+    a, b = position([link.id_a for link in links]), position([link.id_b for link in links])
     graph = sp.coo_matrix((np.ones(len(a)), (a, b)), shape=(len(ids), len(ids)))
     count, labels = connected_components(graph, directed=False)
     smallest = np.full(count, np.iinfo(np.int64).max, dtype=np.int64)
@@ -515,31 +536,45 @@ def link(
     window: int = WINDOW,
 ) -> Linkage:
     """Link a whole set of flags: normalise, block, compare, estimate (unless `parameters` are
-    given), score, and keep the pairs whose probability is at least `threshold`, with clusters."""
+    given), score; the person links at or above `threshold` and the household links (see `links_from_levels`),
+    ordered by ids, and clusters. Deterministic for the same records, `seed` and `parameters`."""
+    seconds: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(step: str) -> None:
+        nonlocal clock
+        seconds[step], clock = time.perf_counter() - clock, time.perf_counter()
+
     normalised = normalise(records)
+    lap("normalise")
     ia, ib = candidate_pairs(normalised, max_block_size=max_block_size, window=window)
+    lap("block")
     levels = compare(normalised, normalised, ia, ib, workers=workers)
+    lap("compare")
     if parameters is None:
         parameters = estimate(normalised, seed=seed, workers=workers, max_block_size=max_block_size, window=window)
-    found = _links(normalised.ids[ia], normalised.ids[ib], levels, parameters, threshold)
-    found.sort(key=lambda item: (item.id_a, item.id_b))
-    return Linkage(
-        links=found,
-        clusters=clusters(normalised.ids, found),
-        parameters=parameters,
-        candidate_pairs=len(ia),
+    lap("estimate")
+    found = sorted(
+        links_from_levels(normalised.ids[ia], normalised.ids[ib], levels, parameters, threshold=threshold),
+        key=lambda item: (item.id_a, item.id_b),
     )
+    lap("score")
+    groups = clusters(normalised.ids, found)
+    lap("cluster")
+    return Linkage(links=found, clusters=groups, parameters=parameters, candidate_pairs=len(ia), seconds=seconds)
 
 
 def links_for(new: Records, existing: Records, parameters: Parameters, *, threshold: float = THRESHOLD) -> list[Link]:
     """Score new flags (usually one) against every existing flag given, with the same comparisons
-    and a model trained by `link` or `estimate`; the links at or above `threshold`, most likely
-    first. The caller picks the existing flags (its own blocking: the same postcode district...)."""
+    and a model from `link` or `estimate` (or `Parameters.default`); their links, as `link` makes
+    them, the heaviest first. No blocking here: the caller picks the existing flags (the same
+    postcode district, or surname, ...). A pair of equal ids is skipped."""
     left, right = normalise(new), normalise(existing)
     ia = np.repeat(np.arange(len(left), dtype=np.int64), len(right))
     ib = np.tile(np.arange(len(right), dtype=np.int64), len(left))
     different = left.ids[ia] != right.ids[ib]
     ia, ib = ia[different], ib[different]
-    found = _links(left.ids[ia], right.ids[ib], compare(left, right, ia, ib), parameters, threshold)
+    levels = compare(left, right, ia, ib)
+    found = links_from_levels(left.ids[ia], right.ids[ib], levels, parameters, threshold=threshold)
     found.sort(key=lambda item: (-item.match_weight, item.id_a, item.id_b))
     return found

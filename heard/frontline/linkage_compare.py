@@ -5,11 +5,11 @@ the rest (blocking, parameters, scores) and is the module to import.
 Why these comparisons. Fellegi–Sunter needs each field's agreement put into a few ordered levels,
 from "agrees exactly" to "disagrees", plus "missing" (either side unknown), which weighs nothing.
 Levels, not raw similarities, because the model learns how often each level happens for the same
-person (m) and for two random people (u), and that needs counts. The thresholds are the usual ones
-(splink's defaults for names: Jaro-Winkler 0.92 and 0.80), and Jaro-Winkler because it forgives
-typos near the end of a name more than at the start, as people's spellings of names go.
+person (m) and for two random people (u), and that needs counts. The thresholds are common choices
+for names; EM then learns what each level is worth. Jaro-Winkler because it forgives typos near the
+end of a name more than at the start, as people's spellings of names go.
 
-- first name: exact / variant (a nickname of the same name, "Bob" and "Robert", from a short
+- first name: exact / variant (nicknames of the same name, "Bob", "Rob" and "Robert", from a short
   table, or one a prefix of the other, "Sam" and "Samantha") / similar (Jaro-Winkler >= 0.88) /
   initial ("J" and "John") / different;
 - surname: exact / close (>= 0.92) / similar (>= 0.80) / different;
@@ -63,37 +63,42 @@ _ADDRESS_SIMILAR = 80.0  # rapidfuzz's token-set ratio is 0-100
 _AGE_BANDS = (1, 3, 7)
 _MIN_PREFIX = 3  # "Sam" / "Samantha"; "Jo" / "John" is left to Jaro-Winkler
 
-# Nicknames that are not a prefix of their name (prefixes are caught without a table).
+# Nicknames, so that "Bob", "Rob" and "Robert" compare as variants. A short form of two names
+# ("Pat") is listed under one; the prefix rule still finds it in the other ("Patrick").
 _NICKNAMES = {
-    "william": "bill billy liam",
-    "robert": "bob bobby",
-    "richard": "dick rick ricky",
-    "james": "jim jimmy",
-    "john": "jack johnny",
-    "michael": "mick mike mickey",
-    "edward": "ted ned eddie",
+    "william": "bill billy will willie liam",
+    "robert": "bob bobby rob robbie",
+    "richard": "dick rick ricky rich richie",
+    "james": "jim jimmy jamie",
+    "john": "jack johnny jon",
+    "michael": "mick mike mickey mikey",
+    "thomas": "tom tommy",
+    "edward": "ted ned eddie ed",
     "henry": "harry hal",
-    "charles": "chuck chas",
-    "lawrence": "larry",
+    "charles": "charlie chuck chas",
+    "lawrence": "larry laurie",
     "anthony": "tony",
     "joseph": "joe joey",
+    "daniel": "dan danny",
+    "samuel": "sam sammy",
+    "christopher": "chris kit",
     "stephen": "steven steve stevie",
     "albert": "bert bertie",
     "terence": "terry",
     "gerald": "gerry",
-    "alexander": "sandy",
-    "elizabeth": "beth betty bess libby lizzie liz lisa",
-    "margaret": "maggie peggy meg madge",
-    "catherine": "katherine kathryn kate katie cathy kathy",
-    "patricia": "trish tricia patsy",
+    "alexander": "alex sandy",
+    "elizabeth": "beth betty bess libby lizzie liz lisa eliza",
+    "margaret": "maggie peggy meg madge marge",
+    "catherine": "katherine kathryn kate katie cathy kathy cath kath",
+    "patricia": "pat trish tricia patsy",
     "susan": "sue susie",
     "dorothy": "dot dottie",
     "mary": "molly polly",
     "sarah": "sally",
     "ann": "anne anna annie nan nancy",
-    "rebecca": "becky",
+    "rebecca": "becky becca",
     "victoria": "vicky vicki tori",
-    "deborah": "debbie debra",
+    "deborah": "debbie debra deb",
     "jacqueline": "jackie",
     "isabel": "isabella isobel izzy bella",
     "eleanor": "ellie nora",

@@ -18,18 +18,17 @@ from heard.core.services import log_action
 from heard.frontline import linkage
 from heard.frontline.access import system_read
 from heard.frontline.enums import LinkStatus
-from heard.frontline.linkage_compare import Records, split_name
 from heard.frontline.models import Flag, FlagLink, LinkageModel
 
 # Earlier flags compared with a new one: those of its postcode district, newest first.
 CANDIDATES_PER_FLAG = 5000
 
 
-def _records(flags: list[Flag]) -> Records:
+def _records(flags: list[Flag]) -> linkage.Records:
     rows = []
     for flag in flags:
         subject, location = flag.subject or {}, flag.location or {}
-        first, surname = split_name(subject.get("name") or "")
+        first, surname = linkage.split_name(subject.get("name") or "")
         rows.append(
             {
                 "id": flag.pk,
@@ -40,7 +39,7 @@ def _records(flags: list[Flag]) -> Records:
                 "postcode": location.get("postcode") or "",
             }
         )
-    return Records.from_rows(rows)
+    return linkage.Records.from_rows(rows)
 
 
 def _parameters(records: int) -> linkage.Parameters:
@@ -62,6 +61,7 @@ def _propose(found: list[linkage.Link]) -> int:
         FlagLink(
             first_id=item.id_a,
             second_id=item.id_b,
+            kind=item.kind,
             match_weight=round(item.match_weight, 3),
             probability=round(item.probability, 6),
             evidence={name: dict(part) for name, part in item.evidence.items()},

@@ -211,6 +211,8 @@ class FlagLink(models.Model):
 
     first = models.ForeignKey(Flag, on_delete=models.CASCADE, related_name="+")
     second = models.ForeignKey(Flag, on_delete=models.CASCADE, related_name="+")
+    # "person": probably the same person; "household": the same address, one flag without a name.
+    kind = models.CharField(max_length=10, default="person")
     match_weight = models.FloatField()
     probability = models.FloatField()
     evidence = models.JSONField(default=dict)

@@ -250,7 +250,7 @@ def test_two_flags_about_one_household_are_proposed_as_linked_and_confirmed(
     referral = second.referrals.get(agency=social_care)
     page = client_for(social_worker).get(referral.get_absolute_url()).content.decode()
     assert first.reference in page
-    assert "Match weight" in page
+    assert "match weight" in page
     client_for(social_worker).post(
         reverse("frontline:link_decide", kwargs={"pk": referral.pk, "link_pk": link.pk}), {"decision": "confirm"}
     )
