@@ -72,9 +72,9 @@ def personal_details_for_export(*, flag_ids: list[int], user: Any, detail: str =
     return found
 
 
-def system_read(*, flag_ids: list[int], purpose: str) -> None:
-    """Heard itself read these flags' details (record linkage, retention): logged without a person."""
-    PersonalDataAccess.objects.bulk_create(
-        PersonalDataAccess(flag_id=flag_id, action=purpose, reason=AccessReason.LINK if purpose == "linkage" else "")
-        for flag_id in flag_ids
+def system_read(*, flag_id: int | None, purpose: str, detail: str) -> None:
+    """Heard itself read flags' details (record linkage, retention): one log row per run, naming the
+    flag it was for (if one) and how many flags were read, without a person."""
+    PersonalDataAccess.objects.create(
+        flag_id=flag_id, action=purpose, reason=AccessReason.LINK if purpose == "linkage" else "", detail=detail[:300]
     )

@@ -88,7 +88,11 @@ def links_for_new_flag(*, flag_id: int) -> int:
     candidates = list(earlier[:CANDIDATES_PER_FLAG])
     if not candidates:
         return 0
-    system_read(flag_ids=[flag.pk, *(c.pk for c in candidates)], purpose="linkage")
+    system_read(
+        flag_id=flag.pk,
+        purpose="linkage",
+        detail=f"compared with {len(candidates)} earlier flags of {flag.postcode_district or 'recent flags'}",
+    )
     found = linkage.links_for(_records([flag]), _records(candidates), _parameters(len(candidates) + 1))
     with transaction.atomic():
         return _propose(found)
@@ -100,7 +104,7 @@ def links_refresh(*, seed: int = 0) -> dict[str, int]:
     flags = list(_linkable().order_by("pk"))
     if len(flags) < 2:
         return {"flags": len(flags), "links": 0, "proposed": 0}
-    system_read(flag_ids=[flag.pk for flag in flags], purpose="linkage")
+    system_read(flag_id=None, purpose="linkage", detail=f"the nightly run over {len(flags)} flags")
     result = linkage.link(_records(flags), seed=seed)
     with transaction.atomic():
         LinkageModel.objects.create(

@@ -35,6 +35,6 @@ def retention_erase(*, now: dt.datetime | None = None, batch: int = 500) -> int:
                 details=None, location=None, subject=None, flagger_contact=None, personal_erased_at=now
             )
             ReferralEvent.objects.filter(referral__flag_id__in=ids).update(note=None)
-            system_read(flag_ids=ids, purpose="erase")
+            system_read(flag_id=None, purpose="erase", detail=f"{len(ids)} flags closed before {cutoff:%Y-%m-%d}")
             log_action(action="frontline.retention_erased", data={"flags": len(ids)})
             erased += len(ids)
