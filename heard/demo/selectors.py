@@ -27,7 +27,11 @@ def current_totp_code(secret: str) -> str:
 
 
 def demo_accounts() -> dict[str, object]:
-    secrets = {person.email: person.totp_secret for person in PEOPLE if person.roles or person.site_staff}
+    secrets = {
+        person.email: person.totp_secret
+        for person in PEOPLE
+        if person.roles or person.agency_roles or person.site_staff
+    }
     users = (
         User.objects.filter(email__endswith=f"@{DEMO_DOMAIN}", is_active=True)
         .prefetch_related(Prefetch("memberships", queryset=Membership.objects.select_related("organisation")))

@@ -117,14 +117,14 @@ _FIRST_NAME, _ADDRESS, _POSTCODE = (FIELDS.index(name) for name in ("first_name"
 DEFAULT_M: dict[str, tuple[float, ...]] = {
     "first_name": (0.80, 0.08, 0.06, 0.03, 0.03),
     "surname": (0.88, 0.06, 0.03, 0.03),
-    "age": (0.60, 0.25, 0.10, 0.05),
+    "age": (0.60, 0.25, 0.10, 0.045, 0.005),
     "address": (0.70, 0.15, 0.05, 0.10),
     "postcode": (0.85, 0.05, 0.05, 0.05),
 }
 DEFAULT_U: dict[str, tuple[float, ...]] = {
     "first_name": (0.01, 0.002, 0.02, 0.01, 0.958),
     "surname": (0.003, 0.002, 0.03, 0.965),
-    "age": (0.04, 0.05, 0.10, 0.81),
+    "age": (0.04, 0.05, 0.10, 0.26, 0.55),
     "address": (0.00002, 0.00003, 0.01, 0.98995),
     "postcode": (0.0001, 0.002, 0.01, 0.9879),
 }

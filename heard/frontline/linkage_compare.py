@@ -51,7 +51,8 @@ FIELDS = ("first_name", "surname", "age", "address", "postcode")
 LEVELS: dict[str, tuple[str, ...]] = {
     "first_name": ("exact", "variant", "similar", "initial", "different"),
     "surname": ("exact", "close", "similar", "different"),
-    "age": ("within_1", "within_3", "within_7", "different"),
+    # "far": a generation apart (more than 20 years), which no guess of an age explains.
+    "age": ("within_1", "within_3", "within_7", "different", "far"),
     "address": ("exact", "similar", "same_number", "different"),
     "postcode": ("full", "sector", "district", "different"),
 }
@@ -60,7 +61,7 @@ _FIRST_SIMILAR = 0.88
 _SURNAME_CLOSE = 0.92
 _SURNAME_SIMILAR = 0.80
 _ADDRESS_SIMILAR = 80.0  # rapidfuzz's token-set ratio is 0-100
-_AGE_BANDS = (1, 3, 7)
+_AGE_BANDS = (1, 3, 7, 20)
 _MIN_PREFIX = 3  # "Sam" / "Samantha"; "Jo" / "John" is left to Jaro-Winkler
 
 # Nicknames, so that "Bob", "Rob" and "Robert" compare as variants. A short form of two names

@@ -150,9 +150,9 @@ def test_manage_home_runs_a_fixed_number_of_queries(client_for, manager, django_
     for _ in range(count - 1):
         MembershipFactory(user=manager)
     client = _settled(client_for(manager))
-    # session, user, roles, count, page, and Django's model permissions (user, groups) read once for
-    # the "site administration" check
-    with django_assert_num_queries(7):
+    # session, user, roles, count, page, Django's model permissions (user, groups) read once for
+    # the "site administration" check, and the agencies the person works at (for the referrals link)
+    with django_assert_num_queries(8):
         response = client.get(reverse("organisations:manage_home"))
     assert len(response.context["page"].object_list) == count
 
