@@ -21,6 +21,9 @@ class DemoPerson:
     # (organisation key, role) pairs; empty for a resident.
     roles: tuple[tuple[str, str], ...] = ()
     site_staff: bool = False
+    # Roles in the agencies the frontline demo creates (heard.frontline.demo). They are granted there,
+    # with the two-factor secret, because those organisations do not exist yet when `roles` are.
+    agency_roles: tuple[tuple[str, str], ...] = ()
 
     @property
     def email(self) -> str:
@@ -42,7 +45,17 @@ PEOPLE: tuple[DemoPerson, ...] = (
     DemoPerson("caseworker", "Marcus Bennett", (("council", "caseworker"),)),
     DemoPerson("repairs", "Aisha Rahman", (("brightwater", "responder"), ("brightwater", "manager"))),
     DemoPerson("agewell", "Helen Doyle", (("agewell", "caseworker"), ("agewell", "administrator"))),
+    # Frontline: the duty coordinator, who sees linked cases across agencies, and the agencies' staff.
+    DemoPerson("coordinator", "Nadia Hussain", (("collaborative", "caseworker"), ("collaborative", "manager"))),
+    DemoPerson("agewell-manager", "Patricia Owusu", (("agewell", "manager"),)),
+    DemoPerson("fire", "Kieran Doherty", agency_roles=(("fire", "caseworker"),)),
+    DemoPerson("fire-manager", "Lorraine Price", agency_roles=(("fire", "manager"),)),
+    DemoPerson("children", "Samuel Okoro", agency_roles=(("children", "caseworker"),)),
+    DemoPerson("children-manager", "Rachel Stone", agency_roles=(("children", "manager"),)),
     DemoPerson("resident", "Amara Okafor"),
     DemoPerson("resident2", "Joe Whitfield"),
     DemoPerson("resident3", "Mei Chen"),
+    # Community partners (heard.frontline.demo makes them verified partners): no organisation roles.
+    DemoPerson("shopkeeper", "Harjit Sandhu"),
+    DemoPerson("plumber", "Wayne Fletcher"),
 )

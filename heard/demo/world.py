@@ -13,6 +13,7 @@ from heard.codesign import demo as codesign_demo
 from heard.conversations import demo as conversations_demo
 from heard.demo.people import DEMO_PASSWORD, PEOPLE
 from heard.directory import demo as directory_demo
+from heard.frontline import demo as frontline_demo
 from heard.organisations import demo as organisations_demo
 from heard.organisations import services as organisation_services
 from heard.polls import demo as polls_demo
@@ -62,4 +63,5 @@ def build() -> dict[str, Any]:
     polls_demo.seed(world)
     conversations_demo.seed(world)
     codesign_demo.seed(world)
+    frontline_demo.seed(world, demo_people=PEOPLE)
     return world
