@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from heard.frontline.enums import AccessReason, Category, Outcome, PartnerKind, SubjectAware, Urgency
+from heard.frontline.enums import AccessReason, AgencyKind, Category, Outcome, PartnerKind, SubjectAware, Urgency
 from heard.frontline.models import RoutingRule
 
 
@@ -191,3 +191,18 @@ class RuleForm(forms.ModelForm):
         self.fields["category"].help_text = _("Leave empty for any category.")
         self.fields["area"].help_text = _("Leave empty for anywhere. An area covers the places inside it.")
         self.fields["urgency"].help_text = _("Leave empty for any urgency.")
+
+
+class AgencyForm(forms.Form):
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=None, error_messages={"required": _("Choose the organisation.")}
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind of agency"),
+        choices=AgencyKind.choices,
+        error_messages={"required": _("Choose the kind of agency.")},
+    )
+
+    def __init__(self, *args: Any, organisations: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations

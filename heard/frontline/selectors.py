@@ -196,3 +196,7 @@ def safe_statistics() -> FrontlineFigures:
 
 def areas_for_rules() -> QuerySet[Area]:
     return Area.objects.order_by("name")
+
+
+def all_agencies() -> list[Agency]:
+    return list(Agency.objects.select_related("organisation").order_by("organisation__name")[:200])

@@ -254,3 +254,20 @@ def rule_remove(*, rule: RoutingRule, by: Any) -> RoutingRule:
     rule.save(update_fields=["active"])
     log_action(action="routing_rule.removed", by=by, target=rule, organisation_id=rule.agency.organisation_id)
     return rule
+
+
+@transaction.atomic
+def agency_set(*, organisation: Any, kind: str, by: Any) -> Agency:
+    """Make an organisation an agency that receives referrals (or change what kind it is). Its
+    caseworkers and managers then work its inbox."""
+    if kind not in AgencyKind.values:
+        raise ValidationError({"kind": _("Choose the kind of agency.")})
+    agency, created = Agency.objects.update_or_create(organisation=organisation, defaults={"kind": kind})
+    log_action(
+        action="agency.created" if created else "agency.changed",
+        by=by,
+        target=agency,
+        organisation_id=organisation.pk,
+        data={"kind": kind},
+    )
+    return agency

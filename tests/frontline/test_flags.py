@@ -272,3 +272,17 @@ def test_triage_records_the_lawful_basis(client_for, shopkeeper, social_care, so
     )
     flag.refresh_from_db()
     assert flag.lawful_basis == "public_task"
+
+
+def test_administrator_makes_an_organisation_an_agency_and_adds_a_rule(client_for, site_admin, provider) -> None:
+    from heard.frontline.models import Agency, RoutingRule
+
+    client = client_for(site_admin)
+    client.post(reverse("frontline:manage_rules"), {"action": "agency", "organisation": provider.pk, "kind": "housing"})
+    agency = Agency.objects.get(organisation=provider)
+    client.post(reverse("frontline:manage_rules"), {"action": "add", "agency": agency.pk, "category": "cold_home"})
+    rule = RoutingRule.objects.get()
+    assert (agency.kind, rule.agency, rule.category, rule.area, rule.urgency) == ("housing", agency, "cold_home", None, "")
+    client.post(reverse("frontline:manage_rules"), {"action": "remove", "rule": rule.pk})
+    rule.refresh_from_db()
+    assert not rule.active

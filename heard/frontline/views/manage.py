@@ -12,8 +12,9 @@ from django.views.decorators.http import require_POST
 from heard.core.pagination import page_query, paginate
 from heard.core.permissions import permission_required, public
 from heard.frontline import selectors, services
-from heard.frontline.forms import RuleForm, SuspendForm
+from heard.frontline.forms import AgencyForm, RuleForm, SuspendForm
 from heard.frontline.models import Partner, RoutingRule
+from heard.organisations.models import Organisation
 
 
 @permission_required("frontline.verify_partners")
@@ -48,8 +49,17 @@ def partner_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @permission_required("frontline.manage_rules")
 def routing_rules(request: HttpRequest) -> HttpResponse:
-    form = RuleForm(request.POST or None)
-    if request.method == "POST":
+    form = RuleForm(request.POST if request.POST.get("action") == "add" else None)
+    agency_form = AgencyForm(
+        request.POST if request.POST.get("action") == "agency" else None,
+        organisations=Organisation.objects.order_by("name"),
+    )
+    if request.method == "POST" and request.POST.get("action") == "agency":
+        if agency_form.is_valid():
+            services.agency_set(by=request.user, **agency_form.cleaned_data)
+            messages.success(request, _("The organisation now receives referrals."))
+            return redirect("frontline:manage_rules")
+    elif request.method == "POST":
         if request.POST.get("action") == "remove":
             rule = get_object_or_404(RoutingRule.objects.select_related("agency"), pk=request.POST.get("rule") or 0)
             services.rule_remove(rule=rule, by=request.user)
