@@ -53,7 +53,10 @@ def rotate_text(token: str) -> str:
     try:
         return fernet().rotate(token.encode()).decode()
     except InvalidToken as exc:
-        logger.error("A stored value cannot be decrypted with FIELD_ENCRYPTION_KEYS while rotating keys.")
+        logger.error(
+            "A stored value cannot be decrypted with FIELD_ENCRYPTION_KEYS while rotating keys; "
+            "nothing after it was rotated."
+        )
         raise ImproperlyConfigured("A stored value cannot be decrypted with FIELD_ENCRYPTION_KEYS.") from exc
 
 
@@ -126,9 +129,11 @@ def _rotate_column(model: type[models.Model], field: models.Field, batch: int = 
             if not rows:
                 return done
             for pk, token in rows:
+                # Only if the value is still the one read: a value erased or rewritten meanwhile
+                # (retention, a new note) is left as it now is, never brought back.
                 cursor.execute(
-                    f"UPDATE {table} SET {column} = %s WHERE {primary} = %s",  # noqa: S608 - names come from the models
-                    [rotate_text(token), pk],
+                    f"UPDATE {table} SET {column} = %s WHERE {primary} = %s AND {column} = %s",  # noqa: S608 - names come from the models
+                    [rotate_text(token), pk, token],
                 )
             done += len(rows)
             last = rows[-1][0]

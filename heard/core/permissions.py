@@ -15,6 +15,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
+import rules
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -44,10 +45,19 @@ def login_required(view: ViewFunc) -> ViewFunc:
     return wrapper  # type: ignore[return-value]
 
 
-def permission_required(permission: str, *, obj: ObjectGetter | None = None) -> Callable[[ViewFunc], ViewFunc]:
+def _holds(user: Any, permission: str, target: Any, strict: bool) -> bool:
+    # Django lets a superuser hold every permission. `strict` permissions are decided by their rule
+    # alone, superuser or not: who may read a vulnerable person's case is not an admin privilege.
+    return bool(rules.has_perm(permission, user, target)) if strict else bool(user.has_perm(permission, target))
+
+
+def permission_required(
+    permission: str, *, obj: ObjectGetter | None = None, strict: bool = False
+) -> Callable[[ViewFunc], ViewFunc]:
     """Require a django-rules permission, optionally on an object that `obj(request, **kwargs)`
     loads (it should raise Http404 when there is no such object). The loaded object is passed to
-    the view as `request.permission_object`, so the view does not load it twice."""
+    the view as `request.permission_object`, so the view does not load it twice. With `strict`,
+    being a superuser grants nothing: only the rule decides."""
 
     def decorator(view: ViewFunc) -> ViewFunc:
         @wraps(view)
@@ -57,7 +67,7 @@ def permission_required(permission: str, *, obj: ObjectGetter | None = None) -> 
                 # sending them to sign in before loading anything tells them nothing about what exists.
                 return redirect_to_login(request.get_full_path())
             target = obj(request, *args, **kwargs) if obj is not None else None
-            if not request.user.has_perm(permission, target):
+            if not _holds(request.user, permission, target, strict):
                 raise PermissionDenied
             request.permission_object = target  # type: ignore[attr-defined]
             return view(request, *args, **kwargs)
@@ -68,9 +78,9 @@ def permission_required(permission: str, *, obj: ObjectGetter | None = None) -> 
     return decorator
 
 
-def check(user: Any, permission: str, target: Any = None) -> None:
+def check(user: Any, permission: str, target: Any = None, *, strict: bool = False) -> None:
     """Raise PermissionDenied unless `user` holds `permission` (for checks inside a view)."""
-    if not user.has_perm(permission, target):
+    if not _holds(user, permission, target, strict):
         raise PermissionDenied
 
 

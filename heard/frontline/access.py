@@ -12,9 +12,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from heard.frontline.enums import AccessReason
-from heard.frontline.models import Flag, PersonalDataAccess, Referral
-
-PERSONAL_FIELDS = ("details", "location", "subject", "flagger_contact")
+from heard.frontline.models import PERSONAL_FIELDS, Flag, PersonalDataAccess, Referral
 
 
 def without_personal(flags: QuerySet[Flag]) -> QuerySet[Flag]:
@@ -46,7 +44,7 @@ def personal_details(
     them; logged with the reason given."""
     if reason not in AccessReason.values:
         raise ValueError(reason)
-    flag = Flag.objects.only("pk", *PERSONAL_FIELDS, "personal_erased_at").get(pk=flag_id)
+    flag = Flag.with_personal.only("pk", *PERSONAL_FIELDS, "personal_erased_at").get(pk=flag_id)
     _log(flag_id=flag_id, user=user, action="read", reason=reason, detail=detail, referral=referral)
     return {
         "details": flag.details or "",
@@ -60,7 +58,7 @@ def personal_details(
 @transaction.atomic
 def personal_details_for_export(*, flag_ids: list[int], user: Any, detail: str = "") -> dict[int, dict[str, Any]]:
     """Many flags' details for a manager's export: one log row per flag exported."""
-    flags = Flag.objects.only("pk", *PERSONAL_FIELDS).filter(pk__in=flag_ids)
+    flags = Flag.with_personal.only("pk", *PERSONAL_FIELDS).filter(pk__in=flag_ids)
     found = {}
     for flag in flags:
         _log(flag_id=flag.pk, user=user, action="export", reason=AccessReason.EXPORT, detail=detail)

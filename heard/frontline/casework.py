@@ -24,13 +24,21 @@ from heard.frontline.enums import (
     ReferralStatus,
     Urgency,
 )
-from heard.frontline.models import Agency, Flag, FlagUpdate, Referral, ReferralEvent
+from heard.frontline.models import PERSONAL_FIELDS, Agency, Flag, FlagUpdate, Referral, ReferralEvent
 from heard.organisations.enums import Role
 from heard.organisations.models import Membership
 
 
 def _locked(referral: Referral) -> Referral:
-    return Referral.objects.select_for_update().select_related("flag", "agency__organisation").get(pk=referral.pk)
+    """The referral, locked; and its flag, locked too (status changes of one flag's referrals
+    are serialised), without its personal details."""
+    Flag.objects.select_for_update().filter(pk=referral.flag_id).values_list("pk", flat=True).first()
+    return (
+        Referral.objects.select_for_update(of=("self",))
+        .select_related("flag", "agency__organisation")
+        .defer(*(f"flag__{name}" for name in PERSONAL_FIELDS))
+        .get(pk=referral.pk)
+    )
 
 
 def _note(value: str, *, field: str = "note", required: str = "") -> str:
@@ -55,7 +63,7 @@ def _check_open(referral: Referral) -> None:
 def _tell_flagger(flag: Flag, status: str, thanks: str = "", site_url: str = "") -> None:
     """The flagger hears the flag's status in fixed words, and perhaps a thank-you: never who, what
     was found, or what was done."""
-    flag = Flag.objects.select_related("partner__user").get(pk=flag.pk)
+    flag = Flag.objects.select_related("partner__user").defer("partner__phone").get(pk=flag.pk)
     if flag.status == status and not thanks:
         return
     flag.status = status
@@ -146,6 +154,7 @@ def referral_transfer(*, referral: Referral, by: Any, to: Agency, reason: str, s
         new.status = ReferralStatus.ROUTED
         new.acknowledge_by = now + ACKNOWLEDGE_WITHIN[Urgency(referral.flag.urgency)]
         new.acknowledged_at = new.closed_at = new.escalated_at = None
+        new.transferred_to = None
         new.outcome = ""
         new.save()
     referral.status = ReferralStatus.TRANSFERRED
@@ -174,8 +183,35 @@ def referral_decline(*, referral: Referral, by: Any, reason: str, site_url: str 
     referral.save(update_fields=["status", "closed_at"])
     _event(referral, "declined", by, _note(reason, field="reason", required=_("Give the reason for declining.")))
     log_action(action="referral.declined", by=by, target=referral, organisation_id=referral.agency.organisation_id)
+    _hand_on_if_nobody_holds(referral)
     _tell_flagger(referral.flag, _flag_status_after(referral.flag), site_url=site_url)
     return referral
+
+
+def _hand_on_if_nobody_holds(declined: Referral) -> None:
+    """A flag every agency declined, and none acted on, goes to the duty desk rather than being
+    closed with nobody holding it (unless the duty desk itself declined it)."""
+    from heard.frontline.services import duty_desk
+
+    others = Referral.objects.filter(flag_id=declined.flag_id).exclude(pk=declined.pk)
+    if others.filter(status__in=OPEN_REFERRAL).exists() or others.filter(status=ReferralStatus.CLOSED).exists():
+        return
+    desk = duty_desk()
+    if desk is None or desk.pk == declined.agency_id:
+        return
+    existing = Referral.objects.filter(flag_id=declined.flag_id, agency=desk).first()
+    if existing is None:
+        existing = Referral.objects.create(
+            flag_id=declined.flag_id,
+            agency=desk,
+            acknowledge_by=timezone.now() + ACKNOWLEDGE_WITHIN[Urgency(declined.flag.urgency)],
+        )
+    _event(
+        existing,
+        "received",
+        None,
+        _("Declined by %(agency)s; nobody else holds it.") % {"agency": declined.agency.organisation.name},
+    )
 
 
 @transaction.atomic
@@ -212,6 +248,7 @@ def escalations_send(*, now: dt.datetime | None = None, site_url: str = "") -> i
     overdue = list(
         Referral.objects.filter(status=ReferralStatus.ROUTED, acknowledge_by__lt=now, escalated_at__isnull=True)
         .select_related("agency__organisation", "flag")
+        .defer(*(f"flag__{name}" for name in PERSONAL_FIELDS))
         .order_by("acknowledge_by")[:500]
     )
     for referral in overdue:
@@ -244,6 +281,7 @@ def flag_set_lawful_basis(*, referral: Referral, by: Any, basis: str) -> Flag:
     person agreed, otherwise vital interests)."""
     if basis not in LawfulBasis.values:
         raise ValidationError({"basis": _("Choose the lawful basis.")})
+    _check_open(referral)
     flag = Flag.objects.select_for_update().get(pk=referral.flag_id)
     before = flag.lawful_basis
     flag.lawful_basis = basis

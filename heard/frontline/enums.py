@@ -112,3 +112,12 @@ class AccessReason(models.TextChoices):
     LINK = "link", _("To check a proposed link")
     COORDINATE = "coordinate", _("To coordinate a linked case")
     EXPORT = "export", _("To export for a lawful request")
+
+
+class ExportPurpose(models.TextChoices):
+    """Why a manager exports referrals with personal details (recorded in the access log)."""
+
+    SUBJECT_ACCESS = "subject_access", _("A subject access request from the person")
+    LAWFUL_REQUEST = "lawful_request", _("A court order, or a police request with a lawful basis")
+    SAFEGUARDING_REVIEW = "review", _("A safeguarding adults or child practice review")
+    CASE_AUDIT = "case_audit", _("An audit of the agency's casework")

@@ -119,7 +119,6 @@ class RevealForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": _("Choose why you need them. Every look is recorded.")},
     )
-    detail = forms.CharField(label=_("Anything to add"), required=False, max_length=300)
 
 
 class NoteForm(forms.Form):

@@ -73,13 +73,16 @@ def _propose(found: list[linkage.Link]) -> int:
 
 
 def _linkable() -> QuerySet[Flag]:
-    return Flag.objects.filter(personal_erased_at__isnull=True)
+    """Flags that still have their details, with only the fields linkage compares."""
+    return Flag.with_personal.filter(personal_erased_at__isnull=True).only(
+        "pk", "subject", "location", "postcode_district", "created_at"
+    )
 
 
 def links_for_new_flag(*, flag_id: int) -> int:
     """Score a new flag against the earlier flags of its postcode district (or, without one, the
     most recent flags) and propose the likely links. Returns how many were proposed."""
-    flag = Flag.objects.filter(pk=flag_id, personal_erased_at__isnull=True).first()
+    flag = _linkable().filter(pk=flag_id).first()
     if flag is None:
         return 0
     earlier = _linkable().exclude(pk=flag.pk).order_by("-created_at")

@@ -96,6 +96,18 @@ class RoutingRule(models.Model):
         return f"{self.category or 'any'} / {self.area_id or 'anywhere'} / {self.urgency or 'any'} → {self.agency_id}"
 
 
+PERSONAL_FIELDS = ("details", "location", "subject", "flagger_contact")
+
+
+class FlagManager(models.Manager["Flag"]):
+    """Flags without their personal details: those are read only through `heard.frontline.access`
+    (which logs each read), from `Flag.with_personal`. Related access (`referral.flag`) uses this
+    manager too, so no page decrypts anything by accident."""
+
+    def get_queryset(self) -> models.QuerySet[Flag]:
+        return super().get_queryset().defer(*PERSONAL_FIELDS)
+
+
 class Flag(models.Model):
     partner = models.ForeignKey(Partner, null=True, on_delete=models.SET_NULL, related_name="flags")
     # Given to the flagger; it says nothing about the person.
@@ -118,8 +130,13 @@ class Flag(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     personal_erased_at = models.DateTimeField(null=True, blank=True)
 
+    with_personal = models.Manager()  # for heard.frontline.access only
+    objects = FlagManager()
+
     class Meta:
         ordering = ["-created_at", "-pk"]
+        default_manager_name = "objects"
+        base_manager_name = "objects"
         indexes = [
             models.Index(fields=["status", "closed_at"], name="flag_retention"),
             models.Index(fields=["postcode_district"], name="flag_district"),
@@ -237,11 +254,19 @@ class PersonalDataAccess(models.Model):
     """Append-only: who read or exported which flag's personal details, when, and why. Rows are
     never changed or deleted by Heard (save refuses an update, delete refuses)."""
 
-    flag = models.ForeignKey(Flag, null=True, on_delete=models.SET_NULL, related_name="+")
-    referral = models.ForeignKey(Referral, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # Plain references, not enforced by the database: the log outlives what it names, and is never
+    # updated when a flag, referral or account goes (PostgreSQL refuses any change to it).
+    flag = models.ForeignKey(Flag, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    referral = models.ForeignKey(
+        Referral, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
     action = models.CharField(max_length=10)  # read, export, linkage, erase
     reason = models.CharField(max_length=12, choices=AccessReason, blank=True)
+    # Written by Heard only (counts, dates, a chosen purpose), never free text: the log is kept
+    # after retention erases the flag's personal details, so it must hold none.
     detail = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 

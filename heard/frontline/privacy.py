@@ -12,7 +12,7 @@ from django.utils import timezone
 from heard.core.services import log_action
 from heard.frontline.access import system_read
 from heard.frontline.enums import FlagStatus
-from heard.frontline.models import Flag, ReferralEvent
+from heard.frontline.models import Flag, FlagUpdate, ReferralEvent
 
 
 def retention_erase(*, now: dt.datetime | None = None, batch: int = 500) -> int:
@@ -35,6 +35,7 @@ def retention_erase(*, now: dt.datetime | None = None, batch: int = 500) -> int:
                 details=None, location=None, subject=None, flagger_contact=None, personal_erased_at=now
             )
             ReferralEvent.objects.filter(referral__flag_id__in=ids).update(note=None)
+            FlagUpdate.objects.filter(flag_id__in=ids).update(thanks="")
             system_read(flag_id=None, purpose="erase", detail=f"{len(ids)} flags closed before {cutoff:%Y-%m-%d}")
             log_action(action="frontline.retention_erased", data={"flags": len(ids)})
             erased += len(ids)

@@ -72,21 +72,14 @@ def other_agencies(*, referral: Referral) -> QuerySet[Agency]:
     return Agency.objects.exclude(pk=referral.agency_id).select_related("organisation").order_by("organisation__name")
 
 
-def links_of(*, flag: Flag) -> list[FlagLink]:
-    """Proposed and confirmed links of this flag, strongest first (without personal details)."""
-    return list(
-        FlagLink.objects.filter(Q(first=flag) | Q(second=flag))
-        .exclude(status=LinkStatus.REJECTED)
-        .select_related("first", "second")
-        .defer(
-            *(
-                f"{side}__{name}"
-                for side in ("first", "second")
-                for name in ("details", "location", "subject", "flagger_contact")
-            )
-        )
-        .order_by("-match_weight")[:20]
-    )
+def links_of(*, flag: Flag, agency: Agency | None = None) -> list[FlagLink]:
+    """Proposed and confirmed links of this flag, strongest first (without personal details). For
+    an agency, only links to flags it holds too: what other agencies hold is for coordinators."""
+    found = FlagLink.objects.filter(Q(first=flag) | Q(second=flag)).exclude(status=LinkStatus.REJECTED)
+    if agency is not None:
+        held = Referral.objects.filter(agency=agency).values("flag_id")
+        found = found.filter(first_id__in=held, second_id__in=held)
+    return list(found.select_related("first", "second").order_by("-match_weight")[:20])
 
 
 def linked_case(*, flag: Flag) -> list[Flag]:
@@ -121,7 +114,12 @@ def flag_of(*, partner: Partner, reference: str) -> Flag:
 
 
 def partners_waiting() -> QuerySet[Partner]:
-    return Partner.objects.filter(status=PartnerStatus.PENDING).select_related("user", "area").order_by("created_at")
+    return (
+        Partner.objects.filter(status=PartnerStatus.PENDING)
+        .select_related("user", "area")
+        .defer("phone")
+        .order_by("created_at")
+    )
 
 
 def partners_all() -> QuerySet[Partner]:
@@ -139,6 +137,9 @@ def rules_list() -> QuerySet[RoutingRule]:
 
 @dataclass(frozen=True)
 class Cell:
+    """A count as published: 1–4 as "<5", anything else rounded to the nearest 5, so neither a small
+    group nor one hidden by subtracting from a total can be worked out."""
+
     count: int
 
     @property
@@ -146,21 +147,26 @@ class Cell:
         return 0 < self.count < SUPPRESS_BELOW
 
     def __str__(self) -> str:
-        return "<5" if self.suppressed else str(self.count)
+        if self.suppressed:
+            return "<5"
+        return str(5 * round(self.count / 5))
 
 
 @dataclass(frozen=True)
 class FrontlineFigures:
     categories: list[tuple[str, str]]
     rows: list[tuple[str, list[Cell], Cell]]  # area name, a cell per category, total
-    flags: int
+    flags: Cell
     median_hours_to_acknowledge: float | None
     closed: int
     closed_with_action: int
 
     @property
-    def share_closed_with_action(self) -> float | None:
-        return self.closed_with_action / self.closed if self.closed else None
+    def percent_closed_with_action(self) -> int | None:
+        """Rounded to 5 points, and only over 20 or more closed referrals."""
+        if self.closed < 20:
+            return None
+        return 5 * round(100 * self.closed_with_action / self.closed / 5)
 
 
 def safe_statistics() -> FrontlineFigures:
@@ -187,7 +193,7 @@ def safe_statistics() -> FrontlineFigures:
     return FrontlineFigures(
         categories=[(value, str(label)) for value, label in categories],
         rows=rows,
-        flags=sum(sum(cells.values()) for cells in by_area.values()),
+        flags=Cell(sum(sum(cells.values()) for cells in by_area.values())),
         median_hours_to_acknowledge=round(statistics.median(waits), 1) if waits else None,
         closed=closed["closed"],
         closed_with_action=closed["with_action"],

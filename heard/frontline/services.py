@@ -4,6 +4,7 @@ routing it to agencies. What agencies do with referrals is in `heard.frontline.c
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 from typing import Any
 
@@ -28,6 +29,8 @@ from heard.frontline.enums import (
 )
 from heard.frontline.models import Agency, Flag, FlagUpdate, Partner, Referral, RoutingRule
 from heard.organisations.selectors import area_for_postcode
+
+logger = logging.getLogger(__name__)
 
 # No 0/O or 1/I/L: a reference is read out over the phone.
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -220,7 +223,11 @@ def flag_route(*, flag: Flag, site_url: str = "") -> list[Referral]:
     if not by_agency:
         desk = duty_desk()
         if desk is None:
-            raise ValidationError(_("No agency can take this flag: set up a duty desk or a routing rule."))
+            # Never lose a flag: it is kept, unrouted, and the site's administrators are told.
+            logger.error("Flag %s matched no routing rule and there is no duty desk.", flag.pk)
+            _tell_administrators_unrouted(flag)
+            log_action(action="flag.unrouted", target=flag)
+            return []
         by_agency[desk.pk] = None
     due = flag.created_at + ACKNOWLEDGE_WITHIN[Urgency(flag.urgency)]
     referrals = Referral.objects.bulk_create(
@@ -234,6 +241,25 @@ def flag_route(*, flag: Flag, site_url: str = "") -> list[Referral]:
         data={"agencies": sorted(by_agency), "by_rule": bool(rules)},
     )
     return referrals
+
+
+def _tell_administrators_unrouted(flag: Flag) -> None:
+    from heard.organisations.enums import Role
+    from heard.organisations.models import Membership
+
+    for membership in Membership.objects.filter(
+        organisation__is_operator=True, role=Role.ADMINISTRATOR, user__is_active=True
+    ).select_related("user"):
+        email_queue(
+            to=membership.user.email,
+            subject=_("A flag could not be routed: %(reference)s") % {"reference": flag.reference},
+            text_body=_(
+                "A flag matched no routing rule, and there is no duty desk to take it. Set up a duty desk "
+                "(an agency of the kind “Duty coordinators”) and route it from there.\n\nFrom Heard"
+            ),
+            kind="flag_unrouted",
+            user=membership.user,
+        )
 
 
 def acknowledgement_deadline(urgency: str, created_at: dt.datetime) -> dt.datetime:

@@ -131,7 +131,7 @@ def test_each_read_of_personal_details_adds_exactly_one_audit_row(
     assert PersonalDataAccess.objects.count() == 0
 
     for expected in (1, 2):
-        shown = client.post(url, {"reason": "act", "detail": "Before the visit"}).content.decode()
+        shown = client.post(url, {"reason": "act"}).content.decode()
         assert "Edith Clarke" in shown
         assert "14 Canal Street" in shown
         assert PersonalDataAccess.objects.count() == expected
@@ -142,7 +142,7 @@ def test_each_read_of_personal_details_adds_exactly_one_audit_row(
         referral.pk,
         "read",
         "act",
-        "Before the visit",
+        "",
     )
     assert client.post(url, {"reason": ""}).status_code == 400  # no reason, no details, no row
     assert PersonalDataAccess.objects.count() == 2

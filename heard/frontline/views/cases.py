@@ -5,12 +5,14 @@ case across agencies for coordinators, and the managers' export."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from typing import Any
 
+import rules
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,12 +23,12 @@ from heard.core.pagination import page_query, paginate
 from heard.core.permissions import check, permission_required
 from heard.core.text import spreadsheet_safe
 from heard.frontline import access, casework, linking, selectors
-from heard.frontline.enums import LawfulBasis
+from heard.frontline.enums import ExportPurpose, LawfulBasis
 from heard.frontline.forms import CloseForm, DeclineForm, NoteForm, RevealForm, TransferForm
-from heard.frontline.models import Flag, FlagLink, Referral
+from heard.frontline.models import Flag, Referral
 
 
-@permission_required("frontline.view_inbox")
+@permission_required("frontline.view_inbox", strict=True)
 def inbox(request: HttpRequest) -> HttpResponse:
     agency_id = request.GET.get("agency", "")
     agency = selectors.agency_for(request, int(agency_id) if agency_id.isdigit() else None)
@@ -46,12 +48,16 @@ def inbox(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _coordinates(request: HttpRequest) -> bool:
+    return bool(rules.has_perm("frontline.coordinate", request.user))
+
+
 def _case_context(request: HttpRequest, referral: Referral, **extra: Any) -> dict[str, Any]:
     return {
         "referral": referral,
         "flag": referral.flag,
         "events": list(selectors.referral_events(referral=referral)[:50]),
-        "links": selectors.links_of(flag=referral.flag),
+        "links": selectors.links_of(flag=referral.flag, agency=None if _coordinates(request) else referral.agency),
         "reveal_form": RevealForm(),
         "note_form": NoteForm(),
         "transfer_form": TransferForm(agencies=selectors.other_agencies(referral=referral)),
@@ -63,29 +69,42 @@ def _case_context(request: HttpRequest, referral: Referral, **extra: Any) -> dic
     }
 
 
-@permission_required("frontline.work_referral", obj=selectors.referral_for_case)
+# An agency that handed a flag on (transferred, declined, closed) can open its details for this long after.
+REVEAL_AFTER_CLOSING = dt.timedelta(days=30)
+
+
+def _may_reveal(referral: Referral) -> bool:
+    return referral.is_open or (
+        referral.closed_at is not None and timezone.now() - referral.closed_at < REVEAL_AFTER_CLOSING
+    )
+
+
+@permission_required("frontline.work_referral", obj=selectors.referral_for_case, strict=True)
 def referral(request: HttpRequest, pk: int) -> HttpResponse:
     """GET shows the referral without personal details; POST with a reason shows them (logged)."""
     found: Referral = request.permission_object
     if request.method == "POST":
         form = RevealForm(request.POST)
+        if not _may_reveal(found):
+            form.add_error(None, _("Your agency no longer holds this flag, so its personal details stay closed."))
         if form.is_valid():
             details = access.personal_details(
                 flag_id=found.flag_id,
                 user=request.user,
                 reason=form.cleaned_data["reason"],
-                detail=form.cleaned_data["detail"],
                 referral=found,
             )
             notes = selectors.referral_notes(referral=found)
-            return render(
+            response = render(
                 request, "frontline/referral.html", _case_context(request, found, personal=details, notes=notes)
             )
+            response["Cache-Control"] = "no-store"
+            return response
         return render(request, "frontline/referral.html", _case_context(request, found, reveal_form=form), status=400)
     return render(request, "frontline/referral.html", _case_context(request, found))
 
 
-@permission_required("frontline.work_referral", obj=selectors.referral_for_case)
+@permission_required("frontline.work_referral", obj=selectors.referral_for_case, strict=True)
 @require_POST
 def referral_act(request: HttpRequest, pk: int) -> HttpResponse:
     found: Referral = request.permission_object
@@ -161,14 +180,15 @@ def referral_act(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@permission_required("frontline.work_referral", obj=selectors.referral_for_case)
+@permission_required("frontline.work_referral", obj=selectors.referral_for_case, strict=True)
 @require_POST
 def link_decide(request: HttpRequest, pk: int, link_pk: int) -> HttpResponse:
-    """A caseworker holding one of the two flags confirms or rejects a proposed link."""
+    """A caseworker whose agency holds both flags (or a coordinator) confirms or rejects a link."""
     found: Referral = request.permission_object
-    link = get_object_or_404(
-        FlagLink.objects.filter(first=found.flag) | FlagLink.objects.filter(second=found.flag), pk=link_pk
-    )
+    visible = selectors.links_of(flag=found.flag, agency=None if _coordinates(request) else found.agency)
+    link = next((item for item in visible if item.pk == link_pk), None)
+    if link is None:
+        raise Http404
     try:
         linking.link_decide(link=link, by=request.user, confirm=request.POST.get("decision") == "confirm")
     except ValidationError as error:
@@ -183,7 +203,7 @@ def link_decide(request: HttpRequest, pk: int, link_pk: int) -> HttpResponse:
     return response
 
 
-@permission_required("frontline.coordinate")
+@permission_required("frontline.coordinate", strict=True)
 def linked_case(request: HttpRequest, reference: str) -> HttpResponse:
     """For coordinators: the flags confirmed as one person or household, which needs, which
     agencies hold them and where each stands. No personal details, no case notes."""
@@ -191,28 +211,27 @@ def linked_case(request: HttpRequest, reference: str) -> HttpResponse:
     return render(request, "frontline/linked_case.html", {"flag": flag, "flags": selectors.linked_case(flag=flag)})
 
 
-@permission_required("frontline.view_inbox")
+@permission_required("frontline.view_inbox", strict=True)
 def export(request: HttpRequest) -> HttpResponse:
     """A manager's export of the agency's open referrals with personal details (one log row per
     flag). Asked for by POST with a stated purpose, so a link cannot trigger it."""
     agency_id = request.GET.get("agency", "") or request.POST.get("agency", "")
     agency = selectors.agency_for(request, int(agency_id) if agency_id.isdigit() else None)
-    check(request.user, "frontline.export", agency)
+    check(request.user, "frontline.export", agency, strict=True)
+    context = {"agency": agency, "purposes": ExportPurpose.choices}
     if request.method != "POST":
-        return render(request, "frontline/export.html", {"agency": agency})
-    purpose = request.POST.get("purpose", "").strip()
-    if not purpose:
+        return render(request, "frontline/export.html", context)
+    purpose = request.POST.get("purpose", "")
+    if purpose not in ExportPurpose.values:
         return render(
-            request,
-            "frontline/export.html",
-            {"agency": agency, "problem": _("Say what the export is for.")},
-            status=400,
+            request, "frontline/export.html", {**context, "problem": _("Choose what the export is for.")}, status=400
         )
     referrals = list(selectors.inbox(agency=agency, show="open")[:5000])
     details = access.personal_details_for_export(
         flag_ids=[r.flag_id for r in referrals], user=request.user, detail=purpose
     )
     response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Cache-Control"] = "no-store"
     response["Content-Disposition"] = f'attachment; filename="referrals-{timezone.localdate():%Y-%m-%d}.csv"'
     writer = csv.writer(response)
     writer.writerow(

@@ -39,7 +39,7 @@ def partner_decide(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The partner is suspended: they cannot flag until verified again."))
         else:
             messages.error(request, _("Say why the partner is suspended."))
-    else:
+    elif request.POST.get("action") == "verify":
         services.partner_verify(partner=partner, by=request.user)
         messages.success(request, _("The partner is verified and has been emailed."))
     response = redirect("frontline:manage_partners")
@@ -61,7 +61,10 @@ def routing_rules(request: HttpRequest) -> HttpResponse:
             return redirect("frontline:manage_rules")
     elif request.method == "POST":
         if request.POST.get("action") == "remove":
-            rule = get_object_or_404(RoutingRule.objects.select_related("agency"), pk=request.POST.get("rule") or 0)
+            rule_id = request.POST.get("rule", "")
+            rule = get_object_or_404(
+                RoutingRule.objects.select_related("agency"), pk=int(rule_id) if rule_id.isdigit() else 0
+            )
             services.rule_remove(rule=rule, by=request.user)
             messages.success(request, _("The rule no longer routes flags."))
             return redirect("frontline:manage_rules")

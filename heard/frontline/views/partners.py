@@ -59,7 +59,7 @@ def guidance(request: HttpRequest) -> HttpResponse:
     return render(request, "frontline/guidance.html", {"partner": partner})
 
 
-@permission_required("frontline.flag")
+@permission_required("frontline.flag", strict=True)
 @sensitive_post_parameters("details", "address", "place", "postcode", "name", "description", "contact")
 def flag(request: HttpRequest) -> HttpResponse:
     partner = _partner(request)
@@ -83,7 +83,7 @@ def flag(request: HttpRequest) -> HttpResponse:
     return render(request, "frontline/flag_form.html", {"form": form}, status=400 if form.errors else 200)
 
 
-@permission_required("frontline.flag")
+@permission_required("frontline.flag", strict=True)
 def flag_sent(request: HttpRequest, reference: str) -> HttpResponse:
     partner = _partner(request)
     found = selectors.flag_of(partner=partner, reference=reference)  # type: ignore[arg-type]
