@@ -81,7 +81,7 @@ def test_flag_from_a_phone_to_two_agencies_and_back(transactional_db, page_for, 
     worker.get_by_role("button", name="Same person or household").click()
     worker.get_by_role("button", name="Acknowledge").click()
     worker.get_by_label("What was done").fill("Visited; emergency heater fitted for Edith")
-    worker.get_by_role("button", name="Record").click()
+    worker.get_by_role("button", name="Record the action").click()
     worker.get_by_label("Action taken").check()
     worker.get_by_label("A thank-you to the person who flagged it").fill("Thank you for looking out for your customer.")
     worker.get_by_role("button", name="Close the referral").click()
