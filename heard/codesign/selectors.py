@@ -26,6 +26,7 @@ from heard.codesign.models import (
     IdeaReport,
     Support,
 )
+from heard.core.pagination import InOrder
 from heard.organisations import roles
 
 SIMILAR_LIMIT = 5
@@ -69,34 +70,14 @@ def _idea_list(challenge: Challenge) -> QuerySet[Idea]:
     )
 
 
-class IdeasInOrder:
-    """A challenge's ideas in list order, for the paginator: a page's ids are read from the
-    (challenge, status, order) index alone, and only those rows with their joins, in the same
-    query. (With OFFSET on the joined query, PostgreSQL would join every idea it skips, so page
-    500 of a 100,000-idea challenge would cost ten times page 1.)"""
-
-    def __init__(self, queryset: QuerySet[Idea]) -> None:
-        self.queryset = queryset
-
-    def count(self) -> int:
-        return self.queryset.count()
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, index: slice) -> list[Idea]:
-        page_ids = self.queryset.values("pk")[index]
-        return list(self.queryset.filter(pk__in=page_ids))
-
-
-def ideas(*, challenge: Challenge, order: str = "support", shortlisted: bool = False) -> IdeasInOrder:
+def ideas(*, challenge: Challenge, order: str = "support", shortlisted: bool = False) -> InOrder:
     """The challenge's ideas people can see: most supported first, or newest first."""
     found = _idea_list(challenge)
     if shortlisted:
         found = found.filter(shortlisted=True)
     if order == "new":
-        return IdeasInOrder(found.order_by("-created_at", "-id"))
-    return IdeasInOrder(found.order_by("-support_count", "-id"))
+        return InOrder(found.order_by("-created_at", "-id"))
+    return InOrder(found.order_by("-support_count", "-id"))
 
 
 def supported_ids(*, user: Any, ideas: list[Idea]) -> set[int]:

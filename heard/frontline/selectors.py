@@ -10,6 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from heard.core.pagination import InOrder
 from heard.frontline.access import referrals_without_personal, without_personal
 from heard.frontline.enums import OPEN_REFERRAL, Category, LinkStatus, Outcome, PartnerStatus, ReferralStatus
 from heard.frontline.models import Agency, Flag, FlagLink, Partner, Referral, ReferralEvent, RoutingRule
@@ -36,8 +37,9 @@ def agency_for(request: Any, agency_id: int | None) -> Agency:
     return chosen
 
 
-def inbox(*, agency: Agency, show: str = "open") -> QuerySet[Referral]:
-    """The agency's referrals, soonest deadline first; personal details are not loaded."""
+def inbox(*, agency: Agency, show: str = "open") -> InOrder:
+    """The agency's referrals, soonest deadline first; personal details are not loaded. Paged from
+    the (agency, status, deadline) index, so a page costs the same with 100,000 referrals."""
     found = Referral.objects.filter(agency=agency)
     if show == "closed":
         found = found.exclude(status__in=OPEN_REFERRAL).order_by("-closed_at", "-pk")
@@ -45,7 +47,7 @@ def inbox(*, agency: Agency, show: str = "open") -> QuerySet[Referral]:
         found = found.filter(status=ReferralStatus.ROUTED, escalated_at__isnull=False).order_by("acknowledge_by", "id")
     else:
         found = found.filter(status__in=OPEN_REFERRAL).order_by("acknowledge_by", "id")
-    return referrals_without_personal(found.select_related("flag", "flag__area"))
+    return InOrder(referrals_without_personal(found.select_related("flag", "flag__area")))
 
 
 def referral_for_case(request: Any, pk: int, **_: Any) -> Referral:
