@@ -51,15 +51,16 @@ bench-deps: /usr/bin/wrk
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends wrk >/dev/null
 
 ## The performance targets (docs/performance.md), on PostgreSQL in its own database, heard_bench.
-## The first run builds 1,000 services and 500,000 stories (about a minute) and a challenge with
-## 100,000 ideas and 1,000,000 supports (about a minute and a half); then about 10 minutes.
+## The first run builds 1,000 services and 500,000 stories (about a minute), a challenge with
+## 100,000 ideas and 1,000,000 supports (about a minute and a half), and Frontline's agencies with
+## 100,000 open referrals in the big one's inbox (about 2 minutes); then about 15 minutes.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/heard_bench
 bench: install bench-deps
 	@psql "$(dir $(BENCH_DATABASE_URL))postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = '$(notdir $(BENCH_DATABASE_URL))'" | grep -q 1 \
 		|| psql "$(dir $(BENCH_DATABASE_URL))postgres" -c "CREATE DATABASE $(notdir $(BENCH_DATABASE_URL))"
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py migrate --noinput
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py seed_scale --services 1000 --stories 500000 \
-		--ideas 100000 --supports 1000000 --if-missing --yes-really
+		--ideas 100000 --supports 1000000 --referrals 100000 --if-missing --yes-really
 	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/pages.py
 	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/story_submit.py
 	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/vote_submit.py
@@ -67,6 +68,8 @@ bench: install bench-deps
 	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/poll_results.py
 	$(BIN)/python benchmarks/opinion_map.py
 	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/codesign.py
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/frontline.py
+	$(BIN)/python benchmarks/linkage.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -172,6 +172,23 @@ class Referral(models.Model):
         indexes = [
             models.Index(fields=["agency", "status", "acknowledge_by", "id"], name="referral_inbox"),
             models.Index(fields=["status", "acknowledge_by"], name="referral_deadlines"),
+            # One per view of the inbox, each in the view's order, so a page's ids are read in
+            # order and the count reads only that view's entries (docs/performance.md).
+            models.Index(
+                fields=["agency", "acknowledge_by", "id"],
+                condition=models.Q(status__in=OPEN_REFERRAL),
+                name="referral_open",
+            ),
+            models.Index(
+                fields=["agency", "acknowledge_by", "id"],
+                condition=models.Q(status=ReferralStatus.ROUTED, escalated_at__isnull=False),
+                name="referral_escalated",
+            ),
+            models.Index(
+                fields=["agency", "-closed_at", "-id"],
+                condition=~models.Q(status__in=OPEN_REFERRAL),
+                name="referral_closed",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -50,3 +50,38 @@ def test_seed_scale_builds_a_consistent_challenge_for_the_codesign_benchmark(set
     drifted = Idea.objects.annotate(rows=Count("supports")).exclude(support_count=F("rows"))
     assert not drifted.filter(status=IdeaStatus.PUBLISHED).exists()
     assert Challenge.objects.filter(slug="scale-challenge-small").exists()
+
+
+def test_seed_scale_builds_frontline_routed_as_the_rules_say(settings) -> None:
+    from django.db import connection
+
+    from heard.frontline.enums import OPEN_REFERRAL, ReferralStatus
+    from heard.frontline.models import Agency, Flag, Referral
+    from heard.frontline.services import matching_rules
+
+    settings.HEARD_DEMO = True
+    call_command("seed_scale", services=2, stories=10, referrals=60, seed=4)
+    big = Agency.objects.get(organisation__slug="scale-frontline-asc")
+    small = Agency.objects.get(organisation__slug="scale-frontline-quiet")
+    assert Referral.objects.filter(agency=big, status__in=OPEN_REFERRAL).count() == 60
+    assert Referral.objects.filter(agency=big).exclude(status__in=OPEN_REFERRAL).exists()
+    assert Referral.objects.filter(agency=small, status__in=OPEN_REFERRAL).count() == 3
+    assert Referral.objects.filter(agency=small, status=ReferralStatus.ROUTED, escalated_at__isnull=False).count() == 1
+    assert big.rules.filter(active=True).count() > 200
+    # Every flag went where flag_route would send it: each agency a rule names, or the duty desk.
+    for flag in Flag.objects.select_related("area__parent__parent").order_by("pk")[:40]:
+        rules = matching_rules(category=flag.category, urgency=flag.urgency, area=flag.area)
+        expected = {rule.agency_id for rule in rules} or {Agency.objects.get(kind="duty").pk}
+        routed = set(flag.referrals.filter(transferred_from__isnull=True).values_list("agency_id", flat=True))
+        assert routed == expected
+    # Personal details are stored encrypted, and read back.
+    flag = Flag.objects.filter(personal_erased_at__isnull=True).order_by("pk").first()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT details FROM frontline_flag WHERE id = %s", [flag.pk])
+        assert cursor.fetchone()[0] != flag.details
+    assert flag.location["address"] or flag.location["place"] or flag.location["postcode"]
+    flags = Flag.objects.count()
+    with pytest.raises(CommandError):
+        call_command("seed_scale", services=2, stories=10, referrals=60)
+    call_command("seed_scale", services=2, stories=10, referrals=60, if_missing=True)
+    assert Flag.objects.count() == flags

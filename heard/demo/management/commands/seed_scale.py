@@ -1,11 +1,14 @@
 """`manage.py seed_scale`: a big, realistic data set for the benchmarks in `benchmarks/`.
 
-Two parts, each built once: Voice (services, stories and answers) and, with `--ideas`, Co-design
-(a challenge with that many ideas and `--supports` supports, and a small challenge beside it).
+Three parts, each built once: Voice (services, stories and answers); with `--ideas`, Co-design
+(a challenge with that many ideas and `--supports` supports, and a small challenge beside it); and
+with `--referrals`, Frontline (a borough's agencies and routing rules, partners and their flags,
+one big agency whose inbox holds that many open referrals, and a small agency beside it).
 Every row it makes is marked: areas, organisations, services and challenges have slugs starting
-`scale-`, and residents have addresses at `scale.example`. It refuses to build a part twice;
-`--flush` deletes the marked rows (and the stories, ideas and everything hanging from them) and
-builds them again, and `--if-missing` leaves the parts that are there alone and builds the others.
+`scale-`, and people have addresses at `scale.example`. It refuses to build a part twice;
+`--flush` deletes the marked rows (and the stories, ideas, flags and everything hanging from them)
+and builds them again, and `--if-missing` leaves the parts that are there alone and builds the
+others.
 """
 
 # The flush is plain SQL built from the models' table names, with every value passed as a parameter.
@@ -13,6 +16,7 @@ builds them again, and `--if-missing` leaves the parts that are there alone and 
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import random
 import time
@@ -23,7 +27,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import connection, transaction
+from django.db import connection, connections, models, transaction
 from django.utils import timezone
 
 from heard.accounts.models import User
@@ -31,8 +35,32 @@ from heard.codesign.enums import CommitmentEventKind, CommitmentStatus, IdeaStat
 from heard.codesign.models import Challenge, Commitment, CommitmentEvent, Decision, Idea, Milestone, Support
 from heard.directory.enums import ServiceCategory, ServiceStatus
 from heard.directory.models import Service
-from heard.organisations.enums import AreaKind, Sector
-from heard.organisations.models import Area, Organisation
+from heard.frontline.enums import (
+    ACKNOWLEDGE_WITHIN,
+    OPEN_REFERRAL,
+    AgencyKind,
+    Category,
+    FlagStatus,
+    LawfulBasis,
+    PartnerKind,
+    PartnerStatus,
+    ReferralStatus,
+    SubjectAware,
+    Urgency,
+)
+from heard.frontline.enums import Outcome as ReferralOutcome
+from heard.frontline.models import (
+    Agency,
+    Flag,
+    FlagUpdate,
+    Partner,
+    Referral,
+    ReferralEvent,
+    RoutingRule,
+)
+from heard.frontline.services import REFERENCE_ALPHABET
+from heard.organisations.enums import AreaKind, Role, Sector
+from heard.organisations.models import Area, Membership, Organisation, PostcodePrefix
 from heard.voice.enums import Listened, ResponseStatus, StoryStatus
 from heard.voice.models import Change, Response, Story
 
@@ -270,6 +298,120 @@ HIDDEN_SHARE = 0.01
 MERGED_SHARE = 0.005
 IDEAS_DAYS = 60
 
+# Frontline: a big borough's referral system. 24 wards, each a sector of one of 12 postcode
+# districts (ZZ1 1, ZZ1 2 ... ZZ12 2: "ZZ" is no real postcode area); its agencies, with the
+# routing rules such a borough has (a team per ward and urgency, a few borough-wide or anywhere);
+# a duty desk for flags no rule routes; and a quiet borough next door (ZY1) where a small
+# befriending charity takes the few flags that come its way, the peer of the big agency.
+# (key, name, kind, caseworkers, managers); the first is the big agency, the last the small one.
+FRONTLINE_AGENCIES = [
+    ("asc", "Scale Borough Adult Social Care", AgencyKind.ADULT_SOCIAL_CARE, 40, 3),
+    ("children", "Scale Borough Children's Services", AgencyKind.CHILDREN, 6, 1),
+    ("housing", "Scale Borough Housing", AgencyKind.HOUSING, 6, 1),
+    ("nhs", "Scale Community Health NHS Trust", AgencyKind.NHS, 6, 1),
+    ("police", "Scale Police (non-emergency)", AgencyKind.POLICE, 3, 1),
+    ("fire", "Scale Fire and Rescue: safe and well visits", AgencyKind.FIRE, 3, 1),
+    ("age-friends", "Scale Age Friends", AgencyKind.CHARITY, 3, 1),
+    ("money-advice", "Scale Food Bank and Money Advice", AgencyKind.CHARITY, 3, 1),
+    ("duty", "Scale Duty Desk", AgencyKind.DUTY, 4, 1),
+    ("quiet", "Scale Quiet Befriending", AgencyKind.CHARITY, 2, 1),
+]
+FRONTLINE_BIG, FRONTLINE_SMALL, FRONTLINE_DUTY = "asc", "quiet", "duty"
+FRONTLINE_DISTRICTS = 12  # two sectors each, a ward each
+# (agency, category, where, urgency): where is "ward" (one rule in every ward), "borough",
+# "anywhere" (no area), "quiet-ward" (each ward of the quiet borough) or "quiet-borough". 420 rules.
+FRONTLINE_RULES = [
+    # Adult social care: each ward's team takes adults' needs; self-neglect by urgency (a team
+    # each), cold homes only when soon or urgent, isolation when not urgent.
+    ("asc", Category.DEMENTIA, "ward", ""),
+    ("asc", Category.SELF_NEGLECT, "ward", Urgency.URGENT),
+    ("asc", Category.SELF_NEGLECT, "ward", Urgency.SOON),
+    ("asc", Category.SELF_NEGLECT, "ward", Urgency.ROUTINE),
+    ("asc", Category.COLD_HOME, "ward", Urgency.URGENT),
+    ("asc", Category.COLD_HOME, "ward", Urgency.SOON),
+    ("asc", Category.ISOLATION, "ward", Urgency.SOON),
+    ("asc", Category.ISOLATION, "ward", Urgency.ROUTINE),
+    ("asc", Category.ABUSE, "ward", ""),
+    ("children", Category.YOUNG_PERSON, "borough", ""),
+    ("children", Category.ABUSE, "borough", Urgency.URGENT),
+    ("housing", Category.COLD_HOME, "ward", ""),
+    ("housing", Category.SELF_NEGLECT, "ward", Urgency.ROUTINE),
+    ("housing", Category.FINANCIAL, "borough", Urgency.SOON),
+    ("housing", Category.FINANCIAL, "borough", Urgency.ROUTINE),
+    ("nhs", Category.DEMENTIA, "ward", Urgency.URGENT),
+    ("nhs", Category.DEMENTIA, "ward", Urgency.SOON),
+    ("police", Category.ABUSE, "anywhere", Urgency.URGENT),
+    ("police", Category.YOUNG_PERSON, "anywhere", Urgency.URGENT),
+    ("fire", Category.COLD_HOME, "ward", ""),
+    ("fire", Category.SELF_NEGLECT, "borough", Urgency.URGENT),
+    ("fire", Category.DEMENTIA, "borough", Urgency.URGENT),
+    ("age-friends", Category.ISOLATION, "ward", ""),
+    ("age-friends", Category.DEMENTIA, "ward", Urgency.ROUTINE),
+    ("money-advice", Category.FINANCIAL, "ward", ""),
+    ("money-advice", Category.COLD_HOME, "borough", Urgency.ROUTINE),
+    ("quiet", Category.ISOLATION, "quiet-ward", ""),
+    ("quiet", Category.OTHER, "quiet-borough", ""),
+]
+# Removed rules stay (past referrals name them), inactive: a lunch club that closed, in every ward.
+FRONTLINE_REMOVED_RULES = [("age-friends", Category.OTHER, "ward", "")]
+FRONTLINE_CATEGORY_WEIGHTS = {
+    Category.DEMENTIA: 0.16,
+    Category.COLD_HOME: 0.14,
+    Category.YOUNG_PERSON: 0.08,
+    Category.SELF_NEGLECT: 0.12,
+    Category.ISOLATION: 0.20,
+    Category.FINANCIAL: 0.15,
+    Category.ABUSE: 0.07,
+    Category.OTHER: 0.08,
+}
+FRONTLINE_URGENCY_WEIGHTS = {Urgency.URGENT: 0.15, Urgency.SOON: 0.35, Urgency.ROUTINE: 0.50}
+# Where a flag says: a postcode in the borough (93%), a place without a postcode (4%), a valid
+# postcode no prefix knows (2%), or something that is not a postcode (1%).
+FRONTLINE_PLACE_WEIGHTS = {"ward": 0.93, "place": 0.04, "elsewhere": 0.02, "garbled": 0.01}
+FRONTLINE_HISTORY_DAYS = 540
+FRONTLINE_PARTNERS = 2000
+# The big agency is swamped: of its referrals, the newest --referrals are open (90% of them).
+FRONTLINE_BIG_OPEN_SHARE = 0.9
+# Another agency's referral is still open with this chance, by its age in days.
+FRONTLINE_OPEN_BY_AGE = [(30, 0.8), (120, 0.35), (10**6, 0.05)]
+FRONTLINE_OUTCOMES = list(ReferralOutcome)
+FRONTLINE_OUTCOME_WEIGHTS = [0.45, 0.2, 0.25, 0.1]
+FLAG_DETAILS = [
+    "Has not been seen at the shop for a week; the curtains stay closed.",
+    "Came in twice today for the same thing and did not know what day it was.",
+    "No heating on and frost inside the windows; was wearing a coat indoors.",
+    "Very thin, and the fridge was empty when I fixed the boiler.",
+    "Told me nobody has visited since their wife died last year.",
+    "Asked me to lend money for the electric meter; seemed frightened to go home.",
+    "A young lad sleeping in the bus shelter three nights running.",
+    "Post piling up behind the door and a smell from the flat.",
+    "Someone new has moved in and takes the pension every week.",
+    "Fell on the step and could not get up; said it happens a lot.",
+    "Paid cash for a roof repair that was never done, a large amount.",
+    "Keeps ringing for a taxi to a house they left years ago.",
+]
+FLAG_NAMES = [
+    "Edith Clarke", "Stanley Moss", "Mrs Begum", "Arthur", "June Patel", "Doreen Walsh", "Tomasz Nowak",
+    "Mr Okafor", "Sheila", "Frank Hughes", "Gladys Evans", "Kwame Mensah", "", "", "",
+]  # fmt: skip
+FLAG_PLACES = ["By the bus station", "The launderette on the parade", "Outside the library", "The allotments"]
+REFERRAL_NOTES = [
+    "Visited; agreed a care assessment next week.",
+    "Spoke to the daughter, who will stay for a few days.",
+    "Heating fixed through the warm homes fund.",
+    "Referred on to the memory clinic.",
+    "Could not get an answer at the door twice; left a card.",
+    "Money advice appointment booked.",
+    "Safeguarding strategy meeting held; plan in place.",
+    "",
+]
+DECLINE_REASONS = ["Not for us: no care needs found.", "Already known and supported by the team.", "Out of our area."]
+TRANSFER_REASONS = [
+    "Housing matter, not care.",
+    "Needs a safe and well visit first.",
+    "Money advice is the right place.",
+]
+
 
 class Command(BaseCommand):
     help = (
@@ -288,6 +430,15 @@ class Command(BaseCommand):
         parser.add_argument("--supports", type=int, default=1_000_000, help="Supports spread over those ideas.")
         parser.add_argument(
             "--supporters", type=int, default=20_000, help="Residents who support ideas (each supports one once)."
+        )
+        parser.add_argument(
+            "--referrals",
+            type=int,
+            default=0,
+            help=(
+                "Open referrals in the big Frontline agency's inbox (0, the default: no Frontline part); "
+                "it takes about twice as many flags, routed by the borough's rules."
+            ),
         )
         parser.add_argument("--seed", type=int, default=1, help="Same seed, same data.")
         parser.add_argument("--flush", action="store_true", help="Delete the scale data first, then build it again.")
@@ -312,12 +463,16 @@ class Command(BaseCommand):
                 "--ideas must be at least 0, and --supports at least --ideas (every idea is supported by its "
                 "author) and at most --ideas times --supporters (each supports an idea once)."
             )
+        referrals = options["referrals"]
+        if referrals < 0:
+            raise CommandError("--referrals must be at least 0.")
         started = time.monotonic()
         # Which parts are asked for, and which are there already.
-        wanted = {"voice": True, "codesign": ideas > 0}
+        wanted = {"voice": True, "codesign": ideas > 0, "frontline": referrals > 0}
         there = {
             "voice": Service.objects.filter(slug__startswith=PREFIX).exists(),
             "codesign": Challenge.objects.filter(slug__startswith=PREFIX).exists(),
+            "frontline": Agency.objects.filter(organisation__slug__startswith=PREFIX).exists(),
         }
         if options["flush"]:
             missing = [part for part in wanted if wanted[part]]
@@ -349,6 +504,12 @@ class Command(BaseCommand):
                     now=timezone.now(),
                     out=self.stdout,
                 ).build(ideas=ideas, supports=supports, supporters=supporters)
+            if "frontline" in missing:
+                built |= FrontlineBuilder(
+                    rng=random.Random(f"frontline-{options['seed']}"),  # noqa: S311 - invented data
+                    now=timezone.now(),
+                    out=self.stdout,
+                ).build(referrals=referrals)
         if connection.vendor == "postgresql":
             # Fresh statistics for the planner, and the visibility map set, as autovacuum would
             # leave a table that has been there a while (index-only scans need it).
@@ -357,6 +518,19 @@ class Command(BaseCommand):
             tables = {
                 "voice": (Story, Response, Service),
                 "codesign": (Idea, Support, Challenge, Decision, Commitment, User),
+                "frontline": (
+                    Flag,
+                    Referral,
+                    ReferralEvent,
+                    FlagUpdate,
+                    RoutingRule,
+                    Agency,
+                    Partner,
+                    Area,
+                    PostcodePrefix,
+                    Membership,
+                    User,
+                ),
             }
             with connection.cursor() as cursor:
                 for part in missing:
@@ -373,13 +547,22 @@ class Command(BaseCommand):
                 f"{built['challenges']} challenges with {built['ideas']} ideas and {built['supports']} supports "
                 f"from {built['supporters']} residents"
             )
+        if "frontline" in missing:
+            made.append(
+                f"{built['agencies']} agencies with {built['rules']} routing rules, {built['partners']} partners, "
+                f"{built['flags']} flags and {built['referrals']} referrals ({built['big_open']} open at the big "
+                f"agency, {built['escalated']} escalated in all), {built['staff']} caseworkers and managers"
+            )
         self.stdout.write(self.style.SUCCESS(f"Built {'; '.join(made)} in {time.monotonic() - started:.0f} s."))
 
 
 def flush() -> None:
     """Delete every row seed_scale made, in plain SQL: the ORM would load half a million stories
     into memory to cascade."""
-    # The challenges first: their ideas' supports refer to the residents deleted below.
+    # Frontline first: its flags, referrals and rules refer to the areas, organisations and people
+    # deleted below.
+    flush_frontline()
+    # The challenges next: their ideas' supports refer to the residents deleted below.
     statements: list[tuple[str, list[Any]]] = []
     deleting_with_references(Challenge, "slug LIKE %s", [PREFIX + "%"], statements)
     with connection.cursor() as cursor:
@@ -415,6 +598,41 @@ def flush() -> None:
             for kind in (AreaKind.WARD, AreaKind.LOCAL_AUTHORITY, AreaKind.REGION)
         ],
         (f"DELETE FROM {table[User]} WHERE email LIKE %s", ["%@" + EMAIL_DOMAIN]),
+    ]
+    with connection.cursor() as cursor:
+        for sql, params in statements:
+            cursor.execute(sql, params)
+
+
+def flush_frontline() -> None:
+    """Delete the Frontline part: the scale partners' flags with their referrals, events, updates
+    and links; the scale agencies with their rules (and any referral still routed to them); the
+    partners; the memberships and two-factor authenticators of scale people; the postcode prefixes
+    of scale areas. The areas, organisations and people themselves go with the other parts. The
+    personal data access log keeps any rows about them (it is append-only, and its references are
+    not enforced by the database)."""
+    from allauth.mfa.models import Authenticator
+
+    table = {model: model._meta.db_table for model in (User, Partner, Organisation, Area)}
+    people = f"SELECT id FROM {table[User]} WHERE email LIKE %s"
+    partners = f"SELECT id FROM {table[Partner]} WHERE user_id IN ({people})"
+    agencies = (
+        f"SELECT id FROM {Agency._meta.db_table} "
+        f"WHERE organisation_id IN (SELECT id FROM {table[Organisation]} WHERE slug LIKE %s)"
+    )
+    email, like = "%@" + EMAIL_DOMAIN, PREFIX + "%"
+    statements: list[tuple[str, list[Any]]] = []
+    deleting_with_references(Flag, f"partner_id IN ({partners})", [email], statements)
+    deleting_with_references(Agency, f"id IN ({agencies})", [like], statements)
+    deleting_with_references(Partner, f"user_id IN ({people})", [email], statements)
+    statements += [
+        (f"DELETE FROM {Membership._meta.db_table} WHERE user_id IN ({people})", [email]),
+        (f"DELETE FROM {Authenticator._meta.db_table} WHERE user_id IN ({people})", [email]),
+        (
+            f"DELETE FROM {PostcodePrefix._meta.db_table} WHERE area_id IN "
+            f"(SELECT id FROM {table[Area]} WHERE slug LIKE %s)",
+            [like],
+        ),
     ]
     with connection.cursor() as cursor:
         for sql, params in statements:
@@ -881,3 +1099,578 @@ class CodesignBuilder:
                     status_after=CommitmentStatus.IN_PROGRESS,
                     created_at=decided,
                 )
+
+
+def insert(model: Any, rows: list[Any]) -> None:
+    """Save new rows as bulk_create does, but on PostgreSQL with COPY, several times faster for
+    millions of rows: their ids are drawn from the table's sequence first, and each value is
+    prepared by its field as Django would (encrypted fields encrypt); plain values go as they are."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(rows, batch_size=BATCH)
+        return
+    database = connections[connection.alias]
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    plain = (models.BooleanField, models.CharField, models.DateTimeField, models.ForeignKey, models.IntegerField)
+    prepared = [
+        (field.attname, None if type(field) in plain or isinstance(field, models.ForeignKey) else field)
+        for field in fields
+    ]
+    table = model._meta.db_table
+    columns = ", ".join(database.ops.quote_name(column) for column in ["id", *(field.column for field in fields)])
+    with database.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(rows)]
+        )
+        for row, (pk,) in zip(rows, cursor.fetchall(), strict=True):
+            row.pk = pk
+            row._state.adding = False
+            row._state.db = database.alias
+        with cursor.cursor.copy(f"COPY {database.ops.quote_name(table)} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                values = row.__dict__
+                copy.write_row(
+                    [
+                        row.pk,
+                        *(
+                            values[name] if field is None else field.get_db_prep_save(values[name], database)
+                            for name, field in prepared
+                        ),
+                    ]
+                )
+
+
+class FrontlineBuilder:
+    """A borough's Frontline at scale: its agencies and routing rules, caseworkers and managers (with
+    two-factor authentication, as staff must have), partners, and flags routed by the rules as
+    `flag_route` would, until the big agency (adult social care) has `referrals` open referrals.
+    Flags are told over 18 months; the big agency is swamped (its newest referrals are open, going
+    back months), the others keep up (most of their old referrals are closed). Open referrals past
+    their deadline and not acknowledged are escalated, as the 15-minute job leaves them; some
+    referrals are transferred, declined or closed with an outcome, each step an event, and the
+    flagger hears of each in an update. Flags closed over a year ago have had their personal details
+    erased, as retention does. The personal details are encrypted (heard.core.crypto) as they are
+    saved, with the keys of the process that seeds: the benchmarks never read them."""
+
+    def __init__(self, *, rng: random.Random, now: dt.datetime, out: Any) -> None:
+        self.rng = rng
+        self.now = now
+        self.out = out
+        self.counts = {
+            "agencies": 0,
+            "rules": 0,
+            "partners": 0,
+            "staff": 0,
+            "flags": 0,
+            "referrals": 0,
+            "big_open": 0,
+            "escalated": 0,
+        }
+        self.references: set[str] = set()
+
+    def build(self, *, referrals: int) -> dict[str, int]:
+        started = time.monotonic()
+        self.areas()
+        self.agencies()
+        self.routing_rules()
+        self.people()
+        self.out.write(
+            f"  Frontline: {self.counts['agencies']} agencies, {self.counts['rules']} rules, "
+            f"{self.counts['partners']} partners ({time.monotonic() - started:.0f} s)"
+        )
+        self.flags(referrals)
+        return self.counts
+
+    # --- places, agencies, rules, people ---------------------------------------------------------
+
+    def areas(self) -> None:
+        region = Area.objects.create(
+            name="Scale Frontline Region", slug=f"{PREFIX}frontline-region", kind=AreaKind.REGION
+        )
+        self.borough, self.quiet_borough = Area.objects.bulk_create(
+            [
+                Area(
+                    name="Scale Frontline Borough",
+                    slug=f"{PREFIX}frontline-borough",
+                    kind=AreaKind.LOCAL_AUTHORITY,
+                    parent=region,
+                ),
+                Area(
+                    name="Scale Quiet Borough",
+                    slug=f"{PREFIX}frontline-quiet-borough",
+                    kind=AreaKind.LOCAL_AUTHORITY,
+                    parent=region,
+                ),
+            ]
+        )
+        self.wards = Area.objects.bulk_create(
+            Area(
+                name=f"Scale Frontline Ward {n}",
+                slug=f"{PREFIX}frontline-ward-{n}",
+                kind=AreaKind.WARD,
+                parent=self.borough,
+            )
+            for n in range(1, 2 * FRONTLINE_DISTRICTS + 1)
+        )
+        self.quiet_wards = Area.objects.bulk_create(
+            Area(
+                name=f"Scale Quiet Ward {n}",
+                slug=f"{PREFIX}frontline-quiet-ward-{n}",
+                kind=AreaKind.WARD,
+                parent=self.quiet_borough,
+            )
+            for n in (1, 2)
+        )
+        # The ward of a postcode is its sector's; a district alone gives the borough.
+        prefixes = [PostcodePrefix(prefix="ZY1", area=self.quiet_borough)]
+        prefixes += [PostcodePrefix(prefix=f"ZY1 {n}", area=ward) for n, ward in enumerate(self.quiet_wards, start=1)]
+        for district in range(1, FRONTLINE_DISTRICTS + 1):
+            prefixes.append(PostcodePrefix(prefix=f"ZZ{district}", area=self.borough))
+            for sector in (1, 2):
+                ward = self.wards[2 * (district - 1) + sector - 1]
+                prefixes.append(PostcodePrefix(prefix=f"ZZ{district} {sector}", area=ward))
+        PostcodePrefix.objects.bulk_create(prefixes)
+
+    def ward_postcode(self, ward: int) -> str:
+        """A full postcode in this ward (by index): ward 0 is sector ZZ1 1, ward 1 ZZ1 2..."""
+        letters = "ABDEFGHJLNPQRSTUWXYZ"
+        return f"ZZ{ward // 2 + 1} {ward % 2 + 1}{self.rng.choice(letters)}{self.rng.choice(letters)}"
+
+    def agencies(self) -> None:
+        organisations = Organisation.objects.bulk_create(
+            Organisation(
+                name=name,
+                slug=f"{PREFIX}frontline-{key}",
+                sector=Sector.VOLUNTARY if kind == AgencyKind.CHARITY else Sector.PUBLIC,
+                description="An invented agency for the benchmarks.",
+            )
+            for key, name, kind, _caseworkers, _managers in FRONTLINE_AGENCIES
+        )
+        rows = Agency.objects.bulk_create(
+            Agency(organisation=organisation, kind=kind)
+            for organisation, (_key, _name, kind, _c, _m) in zip(organisations, FRONTLINE_AGENCIES, strict=True)
+        )
+        Organisation.areas.through.objects.bulk_create(
+            Organisation.areas.through(
+                organisation_id=organisation.pk,
+                area_id=(self.quiet_borough if key == FRONTLINE_SMALL else self.borough).pk,
+            )
+            for organisation, (key, *_rest) in zip(organisations, FRONTLINE_AGENCIES, strict=True)
+        )
+        self.agency = {key: agency for (key, *_rest), agency in zip(FRONTLINE_AGENCIES, rows, strict=True)}
+        self.agency_name = {agency.pk: agency.organisation.name for agency in rows}
+        self.counts["agencies"] = len(rows)
+
+    def routing_rules(self) -> None:
+        places: dict[str, list[Area | None]] = {
+            "ward": list(self.wards),
+            "borough": [self.borough],
+            "anywhere": [None],
+            "quiet-ward": list(self.quiet_wards),
+            "quiet-borough": [self.quiet_borough],
+        }
+        made = []
+        for rules, active in ((FRONTLINE_RULES, True), (FRONTLINE_REMOVED_RULES, False)):
+            for key, category, where, urgency in rules:
+                made += [
+                    RoutingRule(agency=self.agency[key], category=category, area=area, urgency=urgency, active=active)
+                    for area in places[where]
+                ]
+        self.rules = RoutingRule.objects.bulk_create(made)
+        self.counts["rules"] = sum(rule.active for rule in self.rules)
+        # Which agencies (and by which rule) a flag goes to, for every category, urgency and place,
+        # as `matching_rules` and `flag_route` decide: each agency once, by its first rule; the
+        # duty desk when none. A place is a ward's index, "quiet-N", or None (no area).
+        ancestors: dict[Any, set[int | None]] = {None: set()}
+        for index, ward in enumerate(self.wards):
+            ancestors[index] = {ward.pk, self.borough.pk, self.borough.parent_id}
+        for index, ward in enumerate(self.quiet_wards):
+            ancestors[f"quiet-{index}"] = {ward.pk, self.quiet_borough.pk, self.quiet_borough.parent_id}
+        self.routes: dict[tuple[str, str, Any], list[tuple[int, int | None]]] = {}
+        active_rules = sorted((rule for rule in self.rules if rule.active), key=lambda rule: (rule.agency_id, rule.pk))
+        for flagged in Category.values:
+            for urgent in Urgency.values:
+                for place, areas in ancestors.items():
+                    chosen: dict[int, int | None] = {}
+                    for rule in active_rules:
+                        if (
+                            rule.category in ("", flagged)
+                            and rule.urgency in ("", urgent)
+                            and (rule.area_id is None or rule.area_id in areas)
+                        ):
+                            chosen.setdefault(rule.agency_id, rule.pk)
+                    self.routes[(flagged, urgent, place)] = list(chosen.items()) or [
+                        (self.agency[FRONTLINE_DUTY].pk, None)
+                    ]
+
+    def people(self) -> None:
+        """Caseworkers and managers of every agency, each with a two-factor authenticator (staff
+        cannot work without one); and the verified partners who flag."""
+        from allauth.mfa.models import Authenticator
+        from allauth.mfa.utils import encrypt
+
+        password = make_password(None)  # unusable: the benchmarks sign them in directly
+        staff: list[tuple[User, Agency, Role]] = []
+        for key, _name, _kind, caseworkers, managers in FRONTLINE_AGENCIES:
+            for role, count in ((Role.CASEWORKER, caseworkers), (Role.MANAGER, managers)):
+                for n in range(1, count + 1):
+                    user = User(
+                        email=f"frontline-{key}-{role}-{n}@{EMAIL_DOMAIN}",
+                        display_name=f"{role.label} {n} ({key})",
+                        password=password,
+                    )
+                    staff.append((user, self.agency[key], role))
+        User.objects.bulk_create([user for user, _agency, _role in staff])
+        Membership.objects.bulk_create(
+            Membership(user=user, organisation_id=agency.organisation_id, role=role) for user, agency, role in staff
+        )
+        Authenticator.objects.bulk_create(
+            Authenticator(
+                user=user,
+                type=Authenticator.Type.TOTP,
+                data={"secret": encrypt(base64.b32encode(self.rng.randbytes(20)).decode())},
+            )
+            for user, _agency, _role in staff
+        )
+        self.caseworkers: dict[int, list[User]] = {}
+        for user, agency, role in staff:
+            if role == Role.CASEWORKER:
+                self.caseworkers.setdefault(agency.pk, []).append(user)
+        self.counts["staff"] = len(staff)
+
+        users = User.objects.bulk_create(
+            (
+                User(email=f"frontline-partner-{n}@{EMAIL_DOMAIN}", display_name=f"Partner {n}", password=password)
+                for n in range(1, FRONTLINE_PARTNERS + 1)
+            ),
+            batch_size=BATCH,
+        )
+        kinds = list(PartnerKind)
+        self.partners = []
+        for user in users:
+            joined = self.now - dt.timedelta(
+                days=self.rng.uniform(FRONTLINE_HISTORY_DAYS, FRONTLINE_HISTORY_DAYS + 400)
+            )
+            kind = self.rng.choice(kinds)
+            self.partners.append(
+                Partner(
+                    user=user,
+                    kind=kind,
+                    business=""
+                    if kind == PartnerKind.NEIGHBOUR
+                    else f"Scale {str(kind.label).split(' ')[0]} {user.pk}",
+                    area=self.rng.choice(self.wards),
+                    phone=f"07700 9{self.rng.randint(0, 99999):05d}" if self.rng.random() < 0.6 else "",
+                    status=PartnerStatus.VERIFIED,
+                    verified_at=joined + dt.timedelta(days=2),
+                    guidance_read_at=joined + dt.timedelta(days=3),
+                    created_at=joined,
+                )
+            )
+        Partner.objects.bulk_create(self.partners, batch_size=BATCH)
+        self.counts["partners"] = len(self.partners)
+
+    # --- flags and referrals ---------------------------------------------------------------------
+
+    def flags(self, referrals: int) -> None:
+        """Invent flags (when, what, how urgent, where) and route them until the big agency has
+        enough referrals for `referrals` of them to be open; then save them in time order, in
+        batches, with what became of each referral."""
+        rng = self.rng
+        big = self.agency[FRONTLINE_BIG].pk
+        wanted = max(referrals, round(referrals / FRONTLINE_BIG_OPEN_SHARE))
+        categories, category_weights = zip(*FRONTLINE_CATEGORY_WEIGHTS.items(), strict=True)
+        urgencies, urgency_weights = zip(*FRONTLINE_URGENCY_WEIGHTS.items(), strict=True)
+        places, place_weights = zip(*FRONTLINE_PLACE_WEIGHTS.items(), strict=True)
+        ward_weights = [rng.lognormvariate(0, 0.5) for _ in self.wards]
+        span = FRONTLINE_HISTORY_DAYS * 86400
+        # (created_at, category, urgency, place kind, ward index or None)
+        drafts: list[tuple[dt.datetime, str, str, str, Any]] = []
+        to_big = 0
+        while to_big < wanted:
+            category = rng.choices(categories, category_weights)[0]
+            urgency = rng.choices(urgencies, urgency_weights)[0]
+            place = rng.choices(places, place_weights)[0]
+            ward = rng.choices(range(len(self.wards)), ward_weights)[0] if place == "ward" else None
+            created_at = self.now - dt.timedelta(seconds=rng.uniform(600, span))
+            drafts.append((created_at, category, urgency, place, ward))
+            to_big += any(agency == big for agency, _rule in self.routes[(category, urgency, ward)])
+        # The quiet borough's few flags, all for the small charity, in the last fortnight: three
+        # still open (one past its deadline and escalated), two closed.
+        quiet = [
+            (self.now - dt.timedelta(days=9), Category.ISOLATION, Urgency.SOON, "quiet", "quiet-0"),
+            (self.now - dt.timedelta(days=6), Category.ISOLATION, Urgency.ROUTINE, "quiet", "quiet-1"),
+            (self.now - dt.timedelta(days=5), Category.ISOLATION, Urgency.SOON, "quiet", "quiet-0"),
+            (self.now - dt.timedelta(days=3), Category.ISOLATION, Urgency.ROUTINE, "quiet", "quiet-1"),
+            (self.now - dt.timedelta(hours=30), Category.ISOLATION, Urgency.SOON, "quiet", "quiet-0"),
+        ]
+        self.quiet_fates = {
+            0: ReferralStatus.CLOSED,
+            1: ReferralStatus.DECLINED,
+            2: ReferralStatus.ACCEPTED,
+            3: ReferralStatus.ACKNOWLEDGED,
+            4: ReferralStatus.ROUTED,
+        }
+        drafts += quiet
+        drafts.sort(key=lambda draft: draft[0])
+        self.big_closed_left = to_big - referrals  # the oldest of the big agency's referrals are closed
+        self.quiet_seen = 0
+        self.out.write(f"  {len(drafts)} flags to make, {to_big} of them for the big agency")
+        started = time.monotonic()
+        for start in range(0, len(drafts), BATCH):
+            self.save(drafts[start : start + BATCH])
+            if self.counts["flags"] % 50_000 < BATCH:
+                self.out.write(f"  {self.counts['flags']} flags ({time.monotonic() - started:.0f} s)")
+
+    def save(self, drafts: list[tuple[dt.datetime, str, str, str, Any]]) -> None:
+        rng = self.rng
+        big = self.agency[FRONTLINE_BIG].pk
+        flags: list[Flag] = []
+        fates: list[list[dict[str, Any]]] = []
+        for created_at, category, urgency, place, ward in drafts:
+            flag = self.flag(created_at, category, urgency, place, ward)
+            routes = self.routes[(category, urgency, ward)]
+            plans = []
+            for agency_id, rule_id in routes:
+                if place == "quiet":
+                    status = self.quiet_fates[self.quiet_seen]
+                    self.quiet_seen += 1
+                    plans.append(self.fate(flag, agency_id, rule_id, created_at, status=status))
+                    continue
+                is_open = None
+                if agency_id == big:
+                    is_open = self.big_closed_left <= 0
+                    self.big_closed_left -= 1
+                plans.append(self.fate(flag, agency_id, rule_id, created_at, is_open=is_open))
+            # A transfer: a closed referral passed on to an agency the flag had not reached.
+            for plan in list(plans):
+                if plan["status"] != ReferralStatus.TRANSFERRED:
+                    continue
+                taken = {other["agency_id"] for other in plans}
+                choices = [
+                    agency.pk
+                    for key, agency in self.agency.items()
+                    if key not in (FRONTLINE_BIG, FRONTLINE_SMALL, FRONTLINE_DUTY) and agency.pk not in taken
+                ]
+                if not choices:  # every other agency has it already
+                    plan["status"] = ReferralStatus.DECLINED
+                    _kind, at, by, _reason = plan["events"][-1]
+                    plan["events"][-1] = ("declined", at, by, rng.choice(DECLINE_REASONS))
+                    continue
+                new = self.fate(flag, rng.choice(choices), None, plan["closed_at"], transferred_from=plan)
+                plan["transferred_to"] = new
+                plans.append(new)
+            self.flag_outcome(flag, plans)
+            flags.append(flag)
+            fates.append(plans)
+        insert(Flag, flags)
+        self.counts["flags"] += len(flags)
+        plans = []
+        for flag, flag_plans in zip(flags, fates, strict=True):
+            for plan in flag_plans:
+                plan["flag"] = flag
+                plans.append(plan)
+        # Transfer targets first (the transferred referral refers to its successor).
+        rows: dict[int, Referral] = {}
+        for stage in (True, False):
+            batch = [plan for plan in plans if ("transferred_from" in plan) is stage]
+            for plan in batch:
+                rows[id(plan)] = Referral(
+                    flag=plan["flag"],
+                    agency_id=plan["agency_id"],
+                    rule_id=plan["rule_id"],
+                    status=plan["status"],
+                    created_at=plan["created_at"],
+                    acknowledge_by=plan["acknowledge_by"],
+                    acknowledged_at=plan["acknowledged_at"],
+                    escalated_at=plan["escalated_at"],
+                    outcome=plan["outcome"],
+                    closed_at=plan["closed_at"],
+                    transferred_to=rows[id(plan["transferred_to"])] if "transferred_to" in plan else None,
+                )
+            insert(Referral, [rows[id(plan)] for plan in batch])
+        self.counts["referrals"] += len(plans)
+        self.counts["big_open"] += sum(plan["agency_id"] == big and plan["status"] in OPEN_REFERRAL for plan in plans)
+        self.counts["escalated"] += sum(plan["escalated_at"] is not None for plan in plans)
+        erased = {id(flag) for flag in flags if flag.personal_erased_at is not None}
+        insert(
+            ReferralEvent,
+            [
+                ReferralEvent(
+                    referral=rows[id(plan)],
+                    kind=kind,
+                    note=None if id(plan["flag"]) in erased else (note or None),
+                    by=by,
+                    created_at=at,
+                )
+                for plan in plans
+                for kind, at, by, note in plan["events"]
+            ],
+        )
+        insert(
+            FlagUpdate,
+            [
+                FlagUpdate(flag=flag, status=status, thanks=thanks, created_at=at)
+                for flag in flags
+                for status, at, thanks in flag._scale_updates  # type: ignore[attr-defined]
+            ],
+        )
+
+    def flag(self, created_at: dt.datetime, category: str, urgency: str, place: str, ward: Any) -> Flag:
+        """One flag as `flag_submit` saves it."""
+        rng = self.rng
+        address, where, postcode, district, area, unknown = "", "", "", "", None, False
+        if place == "ward":
+            postcode = self.ward_postcode(ward)
+            address = f"{rng.randint(1, 240)} {rng.choice(['Canal', 'Mill', 'Church', 'Station', 'Park'])} Street"
+            district, area = postcode.split(" ")[0], self.wards[ward]
+        elif place == "quiet":
+            index = int(ward.split("-")[1])
+            postcode = f"ZY1 {index + 1}AB"
+            address, district, area = "2 Green Lane", "ZY1", self.quiet_wards[index]
+        elif place == "place":
+            where = rng.choice(FLAG_PLACES)
+        elif place == "elsewhere":
+            postcode, unknown = f"ZX{rng.randint(1, 9)} {rng.randint(1, 9)}AB", True
+            district = postcode.split(" ")[0]
+            address = f"{rng.randint(1, 99)} High Street"
+        else:
+            postcode, unknown = rng.choice(["ZZ", "nr the shops", "ZZ9"]), True
+        subject_aware = rng.choices(list(SubjectAware), [0.45, 0.2, 0.15, 0.2])[0]
+        while True:
+            reference = "".join(rng.choice(REFERENCE_ALPHABET) for _ in range(8))
+            if reference not in self.references:
+                self.references.add(reference)
+                break
+        return Flag(
+            partner=rng.choice(self.partners),
+            reference=reference,
+            category=category,
+            urgency=urgency,
+            details=" ".join(rng.sample(FLAG_DETAILS, rng.randint(1, 3))),
+            location={"address": address, "place": where, "postcode": postcode},
+            subject={
+                "name": rng.choice(FLAG_NAMES),
+                "approx_age": rng.choice([None, rng.randint(18, 99)]),
+                "description": rng.choice(["", "Walks with a stick", "Grey coat, often at the bus stop"]),
+            },
+            flagger_contact=f"07700 9{rng.randint(0, 99999):05d}" if rng.random() < 0.4 else "",
+            postcode_district=district,
+            area=area,
+            postcode_unknown=unknown,
+            subject_aware=subject_aware,
+            lawful_basis=LawfulBasis.CONSENT if subject_aware == SubjectAware.AGREED else LawfulBasis.VITAL_INTERESTS,
+            created_at=created_at,
+        )
+
+    def fate(
+        self,
+        flag: Flag,
+        agency_id: int,
+        rule_id: int | None,
+        created_at: dt.datetime,
+        *,
+        is_open: bool | None = None,
+        status: str | None = None,
+        transferred_from: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """What became of one referral: its status and times, and its events (kind, when, by whom,
+        note). Open or not as asked (the big agency), or by its age; a given status (the quiet
+        borough's flags); a duty desk passes most of what it closes on."""
+        rng, now = self.rng, self.now
+        window = ACKNOWLEDGE_WITHIN[Urgency(flag.urgency)]
+        due = created_at + window
+        age_days = (now - created_at).total_seconds() / 86400
+        if status is None:
+            if is_open is None:
+                is_open = rng.random() < next(chance for days, chance in FRONTLINE_OPEN_BY_AGE if age_days < days)
+            if is_open:
+                weights = [0.75, 0.2, 0.05] if due > now else [0.06, 0.29, 0.65]
+                status = rng.choices(OPEN_REFERRAL, weights)[0]
+            elif agency_id == self.agency[FRONTLINE_DUTY].pk:
+                status = rng.choices(
+                    [ReferralStatus.TRANSFERRED, ReferralStatus.CLOSED, ReferralStatus.DECLINED], [0.6, 0.3, 0.1]
+                )[0]
+            elif transferred_from is None:
+                status = rng.choices(
+                    [ReferralStatus.CLOSED, ReferralStatus.DECLINED, ReferralStatus.TRANSFERRED], [0.85, 0.1, 0.05]
+                )[0]
+            else:  # passed on once, it is not passed on again
+                status = rng.choices([ReferralStatus.CLOSED, ReferralStatus.DECLINED], [0.9, 0.1])[0]
+        people = self.caseworkers[agency_id]
+        events: list[tuple[str, dt.datetime, Any, str]] = []
+        if transferred_from is not None:
+            name = self.agency_name[transferred_from["agency_id"]]
+            events.append(("received", created_at, None, f"Transferred from {name}."))
+        plan: dict[str, Any] = {
+            "agency_id": agency_id,
+            "rule_id": rule_id,
+            "status": status,
+            "created_at": created_at,
+            "acknowledge_by": due,
+            "acknowledged_at": None,
+            "escalated_at": None,
+            "outcome": "",
+            "closed_at": None,
+            "events": events,
+        }
+        if transferred_from is not None:
+            plan["transferred_from"] = True
+        if status == ReferralStatus.ROUTED:
+            if due < now:  # the 15-minute job has escalated it
+                plan["escalated_at"] = min(now, due + dt.timedelta(seconds=rng.uniform(0, 900)))
+            return plan
+        # Acknowledged within the deadline, mostly; no later than now.
+        acknowledged = min(
+            now - dt.timedelta(seconds=rng.uniform(60, 600)), created_at + window * rng.uniform(0.1, 1.5)
+        )
+        acknowledged = max(acknowledged, created_at + dt.timedelta(seconds=30))
+        plan["acknowledged_at"] = acknowledged
+        by = rng.choice(people)
+        if status != ReferralStatus.ACCEPTED or rng.random() < 0.7:
+            events.append(("acknowledged", acknowledged, by, ""))
+        if status == ReferralStatus.ACKNOWLEDGED:
+            return plan
+        later = acknowledged
+        if status in (ReferralStatus.ACCEPTED, ReferralStatus.CLOSED):
+            later = min(now, later + dt.timedelta(hours=rng.uniform(0, 48)))
+            events.append(("accepted", later, by, ""))
+            if rng.random() < 0.45:
+                later = min(now, later + dt.timedelta(days=rng.expovariate(1 / 4)))
+                events.append(("action", later, by, rng.choice(REFERRAL_NOTES[:-1])))
+        if status == ReferralStatus.ACCEPTED:
+            return plan
+        closed = min(now - dt.timedelta(seconds=rng.uniform(0, 60)), later + dt.timedelta(days=rng.expovariate(1 / 10)))
+        closed = max(closed, later)
+        plan["closed_at"] = closed
+        if status == ReferralStatus.CLOSED:
+            plan["outcome"] = rng.choices(FRONTLINE_OUTCOMES, FRONTLINE_OUTCOME_WEIGHTS)[0]
+            events.append(("closed", closed, by, rng.choice(REFERRAL_NOTES)))
+        elif status == ReferralStatus.DECLINED:
+            events.append(("declined", closed, by, rng.choice(DECLINE_REASONS)))
+        else:
+            events.append(("transferred", closed, by, rng.choice(TRANSFER_REASONS)))
+        return plan
+
+    def flag_outcome(self, flag: Flag, plans: list[dict[str, Any]]) -> None:
+        """The flag's status from its referrals (as casework sets it), the updates its flagger
+        had, and, for flags closed over a year ago, the personal details erased."""
+        updates: list[tuple[str, dt.datetime, str]] = [(FlagStatus.RECEIVED, flag.created_at, "")]
+        acknowledged = [plan["acknowledged_at"] for plan in plans if plan["acknowledged_at"] is not None]
+        closed: dt.datetime | None = None
+        if any(plan["status"] in OPEN_REFERRAL for plan in plans):
+            flag.status = FlagStatus.LOOKED_AT if acknowledged else FlagStatus.RECEIVED
+        else:
+            flag.status = FlagStatus.CLOSED
+            flag.closed_at = closed = max(plan["closed_at"] for plan in plans)
+        if acknowledged:
+            updates.append((FlagStatus.LOOKED_AT, min(acknowledged), ""))
+        if closed is not None:
+            thanks = "Thank you for letting us know." if self.rng.random() < 0.3 else ""
+            updates.append((FlagStatus.CLOSED, closed, thanks))
+            erase_after = closed + dt.timedelta(days=365)
+            if erase_after < self.now:
+                flag.personal_erased_at = min(self.now, erase_after + dt.timedelta(hours=self.rng.uniform(1, 24)))
+                flag.details = flag.location = flag.subject = flag.flagger_contact = None
+        flag._scale_updates = updates  # type: ignore[attr-defined]
