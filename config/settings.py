@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -312,6 +313,14 @@ if not FIELD_ENCRYPTION_KEYS and not DEBUG:
         "Production mode (DEBUG=false) needs FIELD_ENCRYPTION_KEYS: one or more Fernet keys, "
         'made with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
     )
+for _position, _key in enumerate(FIELD_ENCRYPTION_KEYS, start=1):
+    # A malformed key fails here, at start-up, not on the first flag a partner sends.
+    try:
+        Fernet(_key.encode())
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"FIELD_ENCRYPTION_KEYS: key number {_position} is not a Fernet key (32 url-safe base64-encoded bytes)."
+        ) from None
 
 # --- Internationalisation -------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

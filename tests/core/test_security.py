@@ -72,6 +72,14 @@ def test_production_mode_refuses_to_start_without_allowed_hosts() -> None:
     assert "needs ALLOWED_HOSTS" in result.stderr
 
 
+def test_production_mode_refuses_to_start_with_a_malformed_encryption_key() -> None:
+    result = _start_in_production(
+        {"SECRET_KEY": GOOD_KEY, "ALLOWED_HOSTS": "heard.example.org", "FIELD_ENCRYPTION_KEYS": f"{FERNET_KEY},short"}
+    )
+    assert result.returncode != 0
+    assert "key number 2 is not a Fernet key" in result.stderr
+
+
 def test_production_mode_turns_on_secure_cookies_and_hsts() -> None:
     result = _start_in_production(
         {"SECRET_KEY": GOOD_KEY, "ALLOWED_HOSTS": "heard.example.org", "FIELD_ENCRYPTION_KEYS": FERNET_KEY}
