@@ -180,8 +180,9 @@ else:
 
 # --- Background tasks -----------------------------------------------------------------------------
 # "immediate" runs a task at once in the same process (development and tests); "database" queues it
-# for `manage.py db_worker` (production).
-TASKS_BACKEND = env("TASKS_BACKEND", "immediate")
+# for `manage.py db_worker`, the default in production, so slow work (record linkage, a decision's
+# emails to thousands of supporters) never runs inside someone's request.
+TASKS_BACKEND = env("TASKS_BACKEND", "immediate" if DEBUG else "database")
 _TASK_BACKENDS = {
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
     "database": "django_tasks_db.DatabaseBackend",
