@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "heard.conversations",
     "heard.codesign",
     "heard.frontline",
+    "heard.events",
     "heard.index",
     "heard.demo",
     "django.contrib.admin",

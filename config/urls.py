@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("heard.conversations.urls")),
     path("", include("heard.codesign.urls")),
     path("", include("heard.frontline.urls")),
+    path("", include("heard.events.urls")),
     path("admin/", admin.site.urls),
 ]
 
