@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from heard.core.pagination import page_query, paginate
 from heard.core.permissions import login_required, public
-from heard.events import selectors, services
+from heard.events import feeds, selectors, services
 
 
 @public
@@ -30,6 +30,14 @@ def event(request: HttpRequest, slug: str) -> HttpResponse:
         else None
     )
     return render(request, "events/event.html", {"event": found, "registration": registration, "position": position})
+
+
+@public
+def event_ics(request: HttpRequest, slug: str) -> HttpResponse:
+    found = selectors.published_event(request, slug)
+    response = HttpResponse(feeds.event_calendar(found), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{found.slug}.ics"'
+    return response
 
 
 @login_required

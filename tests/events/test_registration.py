@@ -120,3 +120,18 @@ def test_event_page_books_a_place_then_cancels(client_for, resident) -> None:
     assert event.booked == 0
     assert Registration.objects.get().status == RegistrationStatus.CANCELLED
     assert event.title in client_for(None).get(reverse("events:list")).content.decode()
+
+
+@pytest.mark.django_db
+def test_event_calendar_file_parses_with_the_event_in_it(client_for) -> None:
+    from django.urls import reverse
+    from icalendar import Calendar
+
+    event = _event(capacity=10)
+    response = client_for(None).get(reverse("events:event_ics", kwargs={"slug": event.slug}))
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    calendar = Calendar.from_ical(response.content)
+    (entry,) = calendar.walk("VEVENT")
+    assert str(entry["summary"]) == "What next for repairs?"
+    assert entry.decoded("dtstart") == event.starts_at.replace(microsecond=0)  # iCalendar counts seconds
+    assert entry.decoded("dtend") == event.ends_at.replace(microsecond=0)
