@@ -24,18 +24,9 @@ from heard.codesign.enums import (
 from heard.codesign.models import Commitment, CommitmentEvent, Decision, Idea, Milestone
 from heard.codesign.notices import notify_followers
 from heard.core.services import log_action
-from heard.core.text import without_control_characters
+from heard.core.text import required_text, without_control_characters
 
 DECIDING = (Phase.DECISION, Phase.DELIVERY)
-
-
-def _required(value: str, *, field: str, empty: str, limit: int = 10_000) -> str:
-    cleaned = without_control_characters(value or "").strip()
-    if not cleaned:
-        raise ValidationError({field: empty})
-    if len(cleaned) > limit:
-        raise ValidationError({field: _("Write %(limit)d characters or fewer.") % {"limit": limit}})
-    return cleaned
 
 
 def current_decision(idea: Idea) -> Decision | None:
@@ -67,7 +58,7 @@ def decision_publish(*, idea: Idea, by: Any, outcome: str, reason: str, site_url
         idea=idea,
         version=1,
         outcome=outcome,
-        reason=_required(reason, field="reason", empty=_("Give the reason for the decision.")),
+        reason=required_text(reason, field="reason", empty=_("Give the reason for the decision.")),
         decided_by=by,
         organisation=idea.challenge.organisation,
     )
@@ -106,8 +97,8 @@ def decision_correct(
         idea=idea,
         version=latest + 1,
         outcome=outcome,
-        reason=_required(reason, field="reason", empty=_("Give the reason for the decision.")),
-        correction_note=_required(
+        reason=required_text(reason, field="reason", empty=_("Give the reason for the decision.")),
+        correction_note=required_text(
             correction_note, field="correction_note", empty=_("Say what this corrects."), limit=300
         ),
         decided_by=by,
@@ -147,10 +138,10 @@ def commitment_create(
     commitment = Commitment(
         idea=idea,
         organisation=idea.challenge.organisation,
-        title=_required(title, field="title", empty=_("Say what you will do."), limit=200),
+        title=required_text(title, field="title", empty=_("Say what you will do."), limit=200),
         description=without_control_characters(description).strip(),
         owner=owner,
-        owner_title=_required(
+        owner_title=required_text(
             owner_title, field="owner_title", empty=_("Give the job title of the person who answers for it."), limit=120
         ),
         due_on=due_on,
@@ -167,7 +158,7 @@ def commitment_create(
             )
         Milestone.objects.create(
             commitment=commitment,
-            title=_required(milestone_title, field="milestones", empty=_("Name the milestone."), limit=200),
+            title=required_text(milestone_title, field="milestones", empty=_("Name the milestone."), limit=200),
             due_on=milestone_due,
         )
     CommitmentEvent.objects.create(
@@ -202,7 +193,7 @@ def commitment_progress(
         )
     if status not in CommitmentStatus.values:
         raise ValidationError({"status": _("Choose where the commitment stands.")})
-    body = _required(text, field="text", empty=_("Say what has happened."), limit=4000)
+    body = required_text(text, field="text", empty=_("Say what has happened."), limit=4000)
     before = commitment.status
     kind = CommitmentEventKind.STATUS if status != before else CommitmentEventKind.PROGRESS
     event = CommitmentEvent.objects.create(
@@ -232,7 +223,7 @@ def commitment_move_due(*, commitment: Commitment, by: Any, due_on: dt.date, rea
         raise ValidationError(_("This commitment's record is closed."))
     if due_on == commitment.due_on:
         raise ValidationError({"due_on": _("That is already the due date.")})
-    body = _required(reason, field="reason", empty=_("Say why the date moves."), limit=1000)
+    body = required_text(reason, field="reason", empty=_("Say why the date moves."), limit=1000)
     CommitmentEvent.objects.create(
         commitment=commitment,
         kind=CommitmentEventKind.DUE_DATE,

@@ -190,7 +190,7 @@ def challenges_for_manage(user: Any) -> QuerySet[Challenge]:
         return found
     from heard.codesign.rules import RUNNING_ROLES
 
-    running = [pk for pk, held in roles.roles_by_organisation(user).items() if held.intersection(RUNNING_ROLES)]
+    running = roles.organisation_ids_with(user, *RUNNING_ROLES)
     return found.filter(organisation_id__in=running)
 
 

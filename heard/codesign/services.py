@@ -34,7 +34,7 @@ from heard.codesign.models import (
 from heard.codesign.notices import notify_followers
 from heard.core.services import email_queue, log_action
 from heard.core.slugs import unique_slug
-from heard.core.text import without_control_characters
+from heard.core.text import required_text, without_control_characters
 
 # Phases in which each thing may be done.
 PROPOSING = (Phase.IDEAS,)
@@ -44,15 +44,6 @@ SHORTLISTING = (Phase.IDEAS, Phase.DELIBERATION, Phase.DECISION)
 MERGING = (Phase.IDEAS, Phase.DELIBERATION, Phase.DECISION)
 # This many reports from different readers hold a comment back until a moderator looks at it.
 REPORTS_TO_HOLD = 3
-
-
-def _text(value: str, *, field: str, limit: int, empty: str) -> str:
-    cleaned = without_control_characters(value or "").strip()
-    if not cleaned:
-        raise ValidationError({field: empty})
-    if len(cleaned) > limit:
-        raise ValidationError({field: _("Write %(limit)d characters or fewer.") % {"limit": limit}})
-    return cleaned
 
 
 def _check_phase(challenge: Challenge, allowed: tuple[Phase, ...], doing: str) -> None:
@@ -122,9 +113,9 @@ def challenge_create(
         raise ValidationError({"service": _("Choose one of your organisation's own services.")})
     challenge = Challenge(
         organisation=organisation,
-        title=_text(title, field="title", limit=200, empty=_("Write the question you are asking.")),
+        title=required_text(title, field="title", limit=200, empty=_("Write the question you are asking.")),
         slug=unique_slug(Challenge.objects.all(), title, fallback="challenge"),
-        context=_text(context, field="context", limit=10_000, empty=_("Say why you are asking.")),
+        context=required_text(context, field="context", limit=10_000, empty=_("Say why you are asking.")),
         constraints=without_control_characters(constraints).strip(),
         budget=budget,
         service=service,
@@ -176,8 +167,8 @@ def challenge_update(
         )
         if getattr(challenge, name) != value
     ]
-    challenge.title = _text(title, field="title", limit=200, empty=_("Write the question you are asking."))
-    challenge.context = _text(context, field="context", limit=10_000, empty=_("Say why you are asking."))
+    challenge.title = required_text(title, field="title", limit=200, empty=_("Write the question you are asking."))
+    challenge.context = required_text(context, field="context", limit=10_000, empty=_("Say why you are asking."))
     challenge.constraints = without_control_characters(constraints).strip()
     challenge.budget = budget
     challenge.service = service
@@ -268,9 +259,9 @@ def idea_propose(
     idea = Idea(
         challenge=challenge,
         title=" ".join(
-            _text(title, field="title", limit=MAX_IDEA_TITLE, empty=_("Write your idea in a sentence.")).split()
+            required_text(title, field="title", limit=MAX_IDEA_TITLE, empty=_("Write your idea in a sentence.")).split()
         ),
-        description=_text(
+        description=required_text(
             description, field="description", limit=MAX_IDEA_TEXT, empty=_("Tell us a little more about your idea.")
         ),
         author=by,
@@ -363,7 +354,7 @@ def idea_hide(*, idea: Idea, by: Any, reason: str) -> Idea:
     if idea.decisions.exists():
         raise ValidationError(_("This idea has a published decision, so it stays on show."))
     idea.status = IdeaStatus.HIDDEN
-    idea.hidden_reason = _text(reason, field="reason", limit=300, empty=_("Say why the idea is hidden."))
+    idea.hidden_reason = required_text(reason, field="reason", limit=300, empty=_("Say why the idea is hidden."))
     idea.shortlisted = False
     idea.save(update_fields=["status", "hidden_reason", "shortlisted"])
     IdeaReport.objects.filter(idea=idea, resolved_at__isnull=True).update(resolved_at=timezone.now())
@@ -465,7 +456,7 @@ def comment_add(*, idea: Idea, by: Any, text: str, parent: Comment | None = None
         idea=idea,
         parent=parent,
         author=by,
-        text=_text(text, field="text", limit=MAX_COMMENT_TEXT, empty=_("Write your comment.")),
+        text=required_text(text, field="text", limit=MAX_COMMENT_TEXT, empty=_("Write your comment.")),
     )
     Idea.objects.filter(pk=idea.pk).update(comment_count=F("comment_count") + 1)
     log_action(action="idea.commented", by=by, target=comment, organisation_id=idea.challenge.organisation_id)

@@ -106,6 +106,6 @@ def conversations_for_manage(user: Any) -> QuerySet[Conversation]:
         pending=Count("statements", filter=Q(statements__status=StatementStatus.PENDING))
     )
     if not roles.is_site_admin(user):
-        convened = [pk for pk, held in roles.roles_by_organisation(user).items() if Role.CONVENER in held]
+        convened = roles.organisation_ids_with(user, Role.CONVENER)
         conversations = conversations.filter(organisation_id__in=convened)
     return conversations.order_by("-opens_at", "-pk")

@@ -22,7 +22,7 @@ def _agency_kinds(user: Any) -> dict[int, str]:
     if cached is None:
         from heard.frontline.models import Agency
 
-        held = [pk for pk, names in roles.roles_by_organisation(user).items() if names.intersection(CASE_ROLES)]
+        held = roles.organisation_ids_with(user, *CASE_ROLES)
         cached = (
             dict(Agency.objects.filter(organisation_id__in=held).values_list("organisation_id", "kind")) if held else {}
         )

@@ -23,7 +23,7 @@ SUPPRESS_BELOW = 5
 
 
 def agencies_of(user: Any) -> QuerySet[Agency]:
-    held = [pk for pk, names in roles.roles_by_organisation(user).items() if names.intersection(CASE_ROLES)]
+    held = roles.organisation_ids_with(user, *CASE_ROLES)
     return Agency.objects.filter(organisation_id__in=held).select_related("organisation").order_by("organisation__name")
 
 

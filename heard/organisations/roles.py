@@ -37,6 +37,11 @@ def roles_by_organisation(user: Any) -> dict[int, frozenset[str]]:
     return cached
 
 
+def organisation_ids_with(user: Any, *roles: str) -> list[int]:
+    """The organisations in which this person holds any of `roles` (from the cached roles)."""
+    return [pk for pk, held in roles_by_organisation(user).items() if held.intersection(roles)]
+
+
 def forget_roles(user: Any) -> None:
     """Drop the cached roles after they change (a service calls this)."""
     for attribute in (_CACHE_ATTRIBUTE, "_heard_site_admin", "_heard_operator_roles"):

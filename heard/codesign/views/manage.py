@@ -44,7 +44,7 @@ def _site_url() -> str:
 def _running(user: Any) -> Any:
     if roles.is_site_admin(user):
         return Organisation.objects.order_by("name")
-    running = [pk for pk, held in roles.roles_by_organisation(user).items() if held.intersection(RUNNING_ROLES)]
+    running = roles.organisation_ids_with(user, *RUNNING_ROLES)
     return Organisation.objects.filter(pk__in=running).order_by("name")
 
 

@@ -26,7 +26,7 @@ from heard.organisations.models import Organisation
 def _convened(user: object) -> object:
     if roles.is_site_admin(user):
         return Organisation.objects.order_by("name")
-    convened = [pk for pk, held in roles.roles_by_organisation(user).items() if Role.CONVENER in held]
+    convened = roles.organisation_ids_with(user, Role.CONVENER)
     return Organisation.objects.filter(pk__in=convened).order_by("name")
 
 

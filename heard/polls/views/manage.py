@@ -42,7 +42,7 @@ def polls_manage(request: HttpRequest) -> HttpResponse:
     if roles.is_site_admin(request.user):
         organisations = Organisation.objects.order_by("name")
     else:
-        convened = [pk for pk, held in roles.roles_by_organisation(request.user).items() if Role.CONVENER in held]
+        convened = roles.organisation_ids_with(request.user, Role.CONVENER)
         organisations = Organisation.objects.filter(pk__in=convened).order_by("name")
     form = PollForm(request.POST if request.method == "POST" else None, organisations=organisations)
     if request.method == "POST":
