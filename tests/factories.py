@@ -15,6 +15,7 @@ from heard.codesign.models import Challenge, Idea
 from heard.conversations.models import Conversation
 from heard.directory.enums import ServiceCategory
 from heard.directory.models import Service
+from heard.events.models import Call, Event, ReviewCriterion, ReviewTeam, Room, Session, SessionHost, Theme, Venue
 from heard.frontline.models import Agency, Partner
 from heard.organisations.enums import AreaKind, Role, Sector
 from heard.organisations.models import Area, Membership, Organisation, PostcodePrefix
@@ -219,3 +220,80 @@ def frontline_partner(user: User | None = None, *, verified: bool = True) -> Par
         guidance_read_at=timezone.now() if verified else None,
     )
     return partner
+
+
+def festival(
+    organisation: Organisation | None = None,
+    *,
+    slug: str = "",
+    days: int = 3,
+    rooms: int = 3,
+    call_open: bool = True,
+    published: bool = True,
+) -> Event:
+    """A festival `days` long starting in a month, at a venue with `rooms` rooms (30, 40, 50… seats),
+    with a call for hosts (open now, or past its deadline), two review criteria and one review team
+    for all themes (with no members yet). Two themes exist."""
+    organisation = organisation or OrganisationFactory()
+    now = timezone.now()
+    start = timezone.localtime(now + dt.timedelta(days=30)).replace(hour=9, minute=0, second=0, microsecond=0)
+    venue = Venue.objects.create(organisation=organisation, name="Millbrook Hall", address="1 High Street")
+    for number in range(rooms):
+        Room.objects.create(venue=venue, name=f"Room {number + 1}", capacity=30 + 10 * number, position=number)
+    event = Event.objects.create(
+        organisation=organisation,
+        kind="festival",
+        title="The Unusual Suspects",
+        slug=slug or f"festival-{organisation.pk}-{int(now.timestamp() * 1e6)}",
+        description="Three days of workshops.",
+        starts_at=start,
+        ends_at=start + dt.timedelta(days=days - 1, hours=9),
+        venue=venue,
+        capacity=500,
+        published_at=now if published else None,
+    )
+    for position, name in enumerate(("Youth resilience", "An ageing population")):
+        theme, _created = Theme.objects.get_or_create(
+            slug=name.lower().replace(" ", "-"), defaults={"name": name, "position": position}
+        )
+        event.themes.add(theme)
+    call = Call.objects.create(
+        event=event,
+        guidance="Workshops hosted by partners.",
+        opens_at=now - dt.timedelta(days=10),
+        deadline=now + dt.timedelta(days=10) if call_open else now - dt.timedelta(days=1),
+    )
+    ReviewCriterion.objects.create(call=call, name="Relevance", weight=2, position=0)
+    ReviewCriterion.objects.create(call=call, name="Inclusion", weight=1, position=1)
+    ReviewTeam.objects.create(call=call, name="Everyone")
+    return event
+
+
+class SessionFactory(factory.django.DjangoModelFactory):
+    """A submitted proposal to a festival's call, from a proposer who is its first host."""
+
+    class Meta:
+        model = Session
+        skip_postgeneration_save = True
+
+    event = factory.LazyFunction(festival)
+    call = factory.LazyAttribute(lambda o: o.event.call)
+    title = factory.Sequence(lambda n: f"Session {n}")
+    kind = "workshop"
+    duration = 60
+    description = "We will talk and draw."
+    expected_audience = 20
+    state = "submitted"
+    submitted_at = factory.LazyFunction(timezone.now)
+    proposer = factory.SubFactory(UserFactory)
+
+    @factory.post_generation
+    def with_proposer_as_host(self, create: bool, extracted: object, **kwargs: object) -> None:
+        if create and self.proposer is not None:
+            SessionHost.objects.create(
+                session=self,
+                email=self.proposer.email,
+                user=self.proposer,
+                name=self.proposer.display_name,
+                is_proposer=True,
+            )

@@ -10,6 +10,7 @@ class EventsConfig(AppConfig):
     def ready(self) -> None:
         from heard.core import personal_data
         from heard.core.personal_data import PersonalDataSource, for_user_field
+        from heard.events import rules  # noqa: F401  (registers the permissions)
         from heard.events.models import Event, Registration
 
         personal_data.register(

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from heard.core.pagination import page_query, paginate
 from heard.core.permissions import login_required, public
-from heard.events import feeds, selectors, services
+from heard.events import feeds
+from heard.events.selectors import events as selectors
+from heard.events.services import registration as services
 
 
 @public
@@ -66,3 +68,13 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
     response = redirect("events:event", slug=found.slug)
     response.status_code = 303
     return response
+
+
+@public
+def session(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    raise Http404
+
+
+@public
+def session_register(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    raise Http404

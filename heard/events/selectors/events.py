@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from heard.events.enums import RegistrationStatus
-from heard.events.models import Event, Registration
+from heard.events.models import Event, Registration, Session
 
 
 def upcoming_events() -> QuerySet[Event]:
@@ -42,4 +42,27 @@ def waiting_position(*, registration: Registration) -> int:
             event_id=registration.event_id, status=RegistrationStatus.WAITING, created_at__lt=registration.created_at
         ).count()
         + 1
+    )
+
+
+def event_for_manage(request: Any, slug: str, **_: Any) -> Event:
+    """Any event, published or not, for the permission check of an organiser's page."""
+    return get_object_or_404(Event.objects.select_related("organisation", "venue"), slug=slug)
+
+
+def session_of_event(request: Any, slug: str, pk: int, **_: Any) -> Session:
+    """A session of the event, whatever its state: for pages that check who may see it."""
+    return get_object_or_404(
+        Session.objects.select_related("event__organisation", "call", "theme", "organisation"), event__slug=slug, pk=pk
+    )
+
+
+def scheduled_session(request: Any, slug: str, pk: int, **_: Any) -> Session:
+    """A session in the published schedule of a published event."""
+    return get_object_or_404(
+        Session.objects.select_related("event__organisation", "theme", "published_room", "organisation"),
+        event__slug=slug,
+        event__published_at__isnull=False,
+        published_starts_at__isnull=False,
+        pk=pk,
     )
