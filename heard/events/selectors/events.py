@@ -21,14 +21,48 @@ def upcoming_events() -> QuerySet[Event]:
 
 
 def published_event(request: Any, slug: str, **_: Any) -> Event:
-    return get_object_or_404(Event.objects.select_related("organisation"), slug=slug, published_at__isnull=False)
+    return get_object_or_404(
+        Event.objects.select_related("organisation", "venue", "call").prefetch_related("themes"),
+        slug=slug,
+        published_at__isnull=False,
+    )
 
 
-def registration_of(*, event: Event, user: Any) -> Registration | None:
+def event_page_extras(*, event: Event, user: Any) -> dict[str, Any]:
+    """What a festival's page links to: whether its schedule is out, and the visitor's roles in it."""
+    from heard.events.models import ScheduleRelease
+
+    call = getattr(event, "call", None) if hasattr(event, "call") else None
+    signed_in = getattr(user, "is_authenticated", False)
+    return {
+        "call": call,
+        "has_schedule": ScheduleRelease.objects.filter(event=event).exists() if event.is_festival else False,
+        "reviews": bool(call and signed_in and user.has_perm("events.review", event)),
+        "organises": bool(signed_in and user.has_perm("events.manage_event", event)),
+    }
+
+
+def public_hosts(session: Session) -> list[str]:
+    """Hosts' names as the schedule shows them: never their email addresses."""
+    names = [name for name in session.hosts.values_list("name", flat=True) if name]
+    if session.organisation is not None:
+        names.append(session.organisation.name)
+    return names
+
+
+def in_agenda(*, session: Session, user: Any) -> bool:
+    from heard.events.models import AgendaItem
+
+    return bool(
+        getattr(user, "is_authenticated", False) and AgendaItem.objects.filter(user=user, session=session).exists()
+    )
+
+
+def registration_of(*, event: Event, user: Any, session: Session | None = None) -> Registration | None:
     if not getattr(user, "is_authenticated", False):
         return None
     return (
-        Registration.objects.filter(event=event, user=user)
+        Registration.objects.filter(event=event, session=session, user=user)
         .exclude(status=RegistrationStatus.CANCELLED)
         .defer("access_needs")
         .first()
@@ -39,7 +73,10 @@ def waiting_position(*, registration: Registration) -> int:
     """1 for the first person waiting."""
     return (
         Registration.objects.filter(
-            event_id=registration.event_id, status=RegistrationStatus.WAITING, created_at__lt=registration.created_at
+            event_id=registration.event_id,
+            session_id=registration.session_id,
+            status=RegistrationStatus.WAITING,
+            created_at__lt=registration.created_at,
         ).count()
         + 1
     )
