@@ -191,13 +191,28 @@ class ReviewTeam(models.Model):
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="teams")
     name = models.CharField(_("name"), max_length=120)
     themes = models.ManyToManyField(Theme, verbose_name=_("themes"), blank=True, related_name="+")
-    members = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("reviewers"), related_name="review_teams")
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("reviewers"), related_name="review_teams", through="ReviewerMembership"
+    )
 
     class Meta:
         ordering = ["name", "pk"]
 
     def __str__(self) -> str:
         return self.name
+
+
+class ReviewerMembership(models.Model):
+    """A reviewer in a review team (its own table, so erasing a person removes them from teams)."""
+
+    team = models.ForeignKey(ReviewTeam, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["team", "user"], name="review_in_a_team_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.team_id}"
 
 
 class Session(TimestampedModel):

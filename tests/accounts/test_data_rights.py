@@ -61,6 +61,9 @@ def _user_linked_models() -> set[type[models.Model]]:
     for model in apps.get_models():
         for field in model._meta.get_fields():
             if field.is_relation and field.concrete and field.related_model is user_model:
+                through = getattr(field.remote_field, "through", None)
+                if field.many_to_many and through is not None and not through._meta.auto_created:
+                    continue  # the rows are in its own table, which links to the person and is checked
                 linked.add(model)
     return linked
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 import pytest
@@ -12,6 +13,7 @@ from heard.api.services import token_create
 from heard.codesign.models import Challenge, Comment, Commitment
 from heard.conversations.models import Conversation, Statement
 from heard.core.permissions import access_of
+from heard.events.models import Event, Session
 from heard.frontline.models import Agency, FlagLink, Referral, RoutingRule
 from heard.frontline.services import flag_submit
 from heard.organisations.models import Membership, Organisation
@@ -23,8 +25,10 @@ from tests.factories import (
     OrganisationFactory,
     PollFactory,
     ServiceFactory,
+    SessionFactory,
     StoryFactory,
     WaveFactory,
+    festival,
     frontline_agency,
     frontline_partner,
 )
@@ -34,6 +38,7 @@ FOR_EVERYONE_SIGNED_IN = {
     "permission:accounts.manage_own_account",
     "permission:voice.follow",
     "permission:voice.manage_own_notifications",
+    "permission:events.take_part",
 }
 
 
@@ -142,12 +147,33 @@ def _url(name: str, pattern: URLPattern, provider_slug: str, membership_id: int)
                 first=first, second=second, defaults={"match_weight": 9.0, "probability": 0.99}
             )
         ids.update(pk=referral.pk, reference=referral.flag.reference, link_pk=FlagLink.objects.first().pk)
+    if name.startswith("events:"):  # pages about a festival and one session in its released schedule
+        organisation = Organisation.objects.get(slug=provider_slug)
+        event = Event.objects.filter(slug=provider_slug).first() or festival(organisation, slug=provider_slug)
+        session = event.sessions.first() or _released_session(event)
+        ids["pk"] = session.pk
     if name.startswith("api:"):  # pages about one API token
         organisation = Organisation.objects.get(slug=provider_slug)
         token, _key = token_create(organisation=organisation, by=None, name="Test", scopes=[Scope.OPEN311])
         ids["pk"] = token.pk
     kwargs = {key: ids[key] for key in pattern.pattern.converters}
     return reverse(name, kwargs=kwargs)
+
+
+def _released_session(event: Event) -> Session:
+    room = event.venue.rooms.first()
+    starts = event.starts_at
+    return SessionFactory(
+        event=event,
+        state="confirmed",
+        room=room,
+        starts_at=starts,
+        ends_at=starts + dt.timedelta(hours=1),
+        published_room=room,
+        published_starts_at=starts,
+        published_ends_at=starts + dt.timedelta(hours=1),
+        capacity=10,
+    )
 
 
 @pytest.mark.parametrize(("name", "pattern"), _staff_patterns(), ids=[n for n, _ in _staff_patterns()])
@@ -216,6 +242,14 @@ ALLOWED = {
     # Partners are verified by the site's conveners and administrators; rules are the administrators'.
     "frontline:manage_partners": ["site_admin"],
     "frontline:manage_rules": ["site_admin"],
+    # Events are run by the conveners and managers of the organisation holding them.
+    "events:manage": ["manager", "convener", "site_admin"],
+    "events:event_manage": ["manager", "convener", "site_admin"],
+    "events:rooms_manage": ["manager", "convener", "site_admin"],
+    "events:call_manage": ["manager", "convener", "site_admin"],
+    "events:proposals_manage": ["manager", "convener", "site_admin"],
+    "events:schedule_edit": ["manager", "convener", "site_admin"],
+    "events:checkin": ["manager", "convener", "site_admin"],
 }
 SITE_WIDE = {
     "polls:manage",
@@ -228,6 +262,7 @@ SITE_WIDE = {
     "organisations:manage_organisations",
     "organisations:manage_areas",
     "directory:manage_import",
+    "events:manage",
 }
 PERSONAS = ["resident", "responder", "caseworker", "manager", "convener", "analyst", "org_admin", "site_admin"]
 
@@ -238,6 +273,8 @@ def test_staff_page_access_matrix(request, client_for, provider, name, persona) 
     user = request.getfixturevalue(persona)
     ServiceFactory(organisation=provider, slug=provider.slug)  # for pages about one service
     ChallengeFactory(organisation=provider, slug=provider.slug)  # and about one challenge
+    if name.startswith("events:"):
+        festival(provider, slug=provider.slug)  # and about one festival
     kwargs = {} if name in SITE_WIDE else {"slug": provider.slug}
     response = client_for(user).get(reverse(name, kwargs=kwargs))
     expected = 200 if persona in ALLOWED[name] else 403

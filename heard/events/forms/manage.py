@@ -116,7 +116,6 @@ class CallForm(forms.ModelForm):
             ),
         }
 
-
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("opens_at") and data.get("deadline") and data["deadline"] <= data["opens_at"]:

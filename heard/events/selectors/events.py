@@ -50,14 +50,6 @@ def public_hosts(session: Session) -> list[str]:
     return names
 
 
-def in_agenda(*, session: Session, user: Any) -> bool:
-    from heard.events.models import AgendaItem
-
-    return bool(
-        getattr(user, "is_authenticated", False) and AgendaItem.objects.filter(user=user, session=session).exists()
-    )
-
-
 def registration_of(*, event: Event, user: Any, session: Session | None = None) -> Registration | None:
     if not getattr(user, "is_authenticated", False):
         return None

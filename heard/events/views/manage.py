@@ -71,7 +71,7 @@ def events_manage(request: HttpRequest) -> HttpResponse:
 def event_manage(request: HttpRequest, slug: str) -> HttpResponse:
     event = request.permission_object  # type: ignore[attr-defined]
     action = request.POST.get("action", "save")
-    form = EventForm(request.POST if action == "save" else None, instance=event)
+    form = EventForm(request.POST if request.method == "POST" and action == "save" else None, instance=event)
     if request.method == "POST":
         if action in ("publish", "unpublish"):
             services.event_publish(event=event, by=request.user, publish=action == "publish")

@@ -15,6 +15,7 @@ from heard.core.pagination import page_query, paginate
 from heard.core.permissions import login_required, public
 from heard.events import feeds
 from heard.events.models import Event, Session
+from heard.events.selectors import agenda as agenda_selectors
 from heard.events.selectors import events as selectors
 from heard.events.services import registration as services
 
@@ -109,7 +110,7 @@ def session(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "hosts": selectors.public_hosts(found),
             "registration": registration,
             "position": position,
-            "in_agenda": selectors.in_agenda(session=found, user=request.user),
+            "in_agenda": agenda_selectors.in_agenda(session=found, user=request.user),
         },
     )
 
