@@ -173,7 +173,9 @@ def test_call_page_shows_the_deadline_and_the_way_to_propose(client_for) -> None
     assert "The call closed on" in page
 
 
-def test_your_proposals_page_runs_a_fixed_number_of_queries(client_for, resident, django_assert_max_num_queries) -> None:
+def test_your_proposals_page_runs_a_fixed_number_of_queries(
+    client_for, resident, django_assert_max_num_queries
+) -> None:
     event = festival()
     client = client_for(resident)
     url = reverse("events:proposals", kwargs={"slug": event.slug})

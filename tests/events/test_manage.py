@@ -134,7 +134,9 @@ def test_door_list_checks_people_in_and_logs_reading_their_needs(client_for, con
     assert "1 of 1 arrived" in client_for(convener).get(url).content.decode()
 
 
-def test_door_list_runs_a_fixed_number_of_queries(client_for, convener, provider, django_assert_max_num_queries) -> None:
+def test_door_list_runs_a_fixed_number_of_queries(
+    client_for, convener, provider, django_assert_max_num_queries
+) -> None:
     event = festival(provider)
     client = client_for(convener)
     url = reverse("events:checkin", kwargs={"slug": event.slug})
@@ -152,3 +154,22 @@ def test_resident_cannot_open_organiser_pages(client_for, resident, provider) ->
     event = festival(provider)
     for name in ("event_manage", "rooms_manage", "call_manage", "checkin"):
         assert client_for(resident).get(reverse(f"events:{name}", kwargs={"slug": event.slug})).status_code == 403
+
+
+def test_email_template_with_an_unknown_placeholder_is_refused(client_for, convener, provider) -> None:
+    event = festival(provider)
+    response = client_for(convener).post(
+        reverse("events:call_manage", kwargs={"slug": event.slug}),
+        {
+            "action": "call",
+            "call-opens_at": "2027-01-01T09:00",
+            "call-deadline": "2027-01-10T09:00",
+            "call-accept_template": "Dear {name}, {title} is in.",
+            "call-waitlist_template": "b",
+            "call-reject_template": "c",
+        },
+    )
+    assert response.status_code == 400
+    assert "{name} cannot be filled in" in response.content.decode()
+    event.call.refresh_from_db()
+    assert "{name}" not in event.call.accept_template

@@ -10,9 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django.utils import timezone
 
-from heard.events.services import registration as services
 from heard.events.enums import RegistrationStatus
 from heard.events.models import Event, Registration
+from heard.events.services import registration as services
 from tests.factories import OrganisationFactory, UserFactory
 
 

@@ -35,9 +35,7 @@ def _released(capacity: int | None = 2, *, starts_in: dt.timedelta = dt.timedelt
 
 
 @pytest.mark.django_db
-def test_session_registration_books_then_waits_then_promotes(
-    django_capture_on_commit_callbacks, mailoutbox
-) -> None:
+def test_session_registration_books_then_waits_then_promotes(django_capture_on_commit_callbacks, mailoutbox) -> None:
     session = _released(capacity=1)
     first, second = UserFactory(), UserFactory()
     booked = registration_create(event=session.event, session=session, by=first)
@@ -92,9 +90,7 @@ def test_unreleased_session_page_is_not_found(client_for) -> None:
 
 
 @pytest.mark.django_db
-def test_reminders_go_once_to_people_with_a_place_starting_soon(
-    django_capture_on_commit_callbacks, mailoutbox
-) -> None:
+def test_reminders_go_once_to_people_with_a_place_starting_soon(django_capture_on_commit_callbacks, mailoutbox) -> None:
     soon = _released(capacity=5, starts_in=dt.timedelta(hours=20))
     later = _released(capacity=5, starts_in=dt.timedelta(days=10))
     booked, waiting, far = UserFactory(), UserFactory(), UserFactory()

@@ -120,6 +120,16 @@ class CallForm(forms.ModelForm):
         data = super().clean()
         if data.get("opens_at") and data.get("deadline") and data["deadline"] <= data["opens_at"]:
             self.add_error("deadline", _("The deadline must come after the call opens."))
+        from heard.events.services.review import unknown_placeholders
+
+        for name in ("accept_template", "waitlist_template", "reject_template"):
+            unknown = unknown_placeholders(data.get(name) or "")
+            if unknown:
+                self.add_error(
+                    name,
+                    _("%(names)s cannot be filled in. Use {title}, {event}, {organiser} and {link}.")
+                    % {"names": ", ".join("{" + found + "}" for found in unknown)},
+                )
         return data
 
     def validate_constraints(self) -> None:

@@ -66,7 +66,7 @@ def waiting_position(*, registration: Registration) -> int:
     return (
         Registration.objects.filter(
             event_id=registration.event_id,
-            session_id=registration.session_id,
+            session=registration.session,
             status=RegistrationStatus.WAITING,
             created_at__lt=registration.created_at,
         ).count()

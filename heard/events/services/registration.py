@@ -104,7 +104,7 @@ def registration_cancel(*, registration: Registration, by: Any) -> Registration 
         return None
     promoted = (
         Registration.objects.select_for_update()
-        .filter(event=event, session_id=registration.session_id, status=RegistrationStatus.WAITING)
+        .filter(event=event, session=registration.session, status=RegistrationStatus.WAITING)
         .select_related("user")
         .order_by("created_at", "pk")
         .first()
@@ -155,6 +155,8 @@ def reminders_send(*, now: dt.datetime | None = None, site_url: str = "") -> int
                 continue
             event, session = registration.event, registration.session
             starts = session.published_starts_at if session is not None else event.starts_at
+            if starts is None:  # a session taken out of the schedule since: nothing to remind of
+                continue
             where = session.published_room.name if session is not None and session.published_room else ""
             place = ", ".join(part for part in (where, event.venue.name if event.venue else event.place) if part)
             link = site_url + (f"/events/{event.slug}/sessions/{session.pk}/" if session else f"/events/{event.slug}/")
