@@ -70,6 +70,7 @@ bench: install bench-deps
 	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/codesign.py
 	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/frontline.py
 	$(BIN)/python benchmarks/linkage.py
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/schedule.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -13,6 +13,7 @@ from heard.codesign import demo as codesign_demo
 from heard.conversations import demo as conversations_demo
 from heard.demo.people import DEMO_PASSWORD, PEOPLE
 from heard.directory import demo as directory_demo
+from heard.events import demo as events_demo
 from heard.frontline import demo as frontline_demo
 from heard.organisations import demo as organisations_demo
 from heard.organisations import services as organisation_services
@@ -64,4 +65,5 @@ def build() -> dict[str, Any]:
     conversations_demo.seed(world)
     codesign_demo.seed(world)
     frontline_demo.seed(world, demo_people=PEOPLE)
+    events_demo.seed(world)
     return world
