@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -31,6 +31,7 @@ from heard.codesign.forms import (
 from heard.codesign.models import Challenge, Comment, Commitment, Idea, Milestone
 from heard.codesign.rules import RUNNING_ROLES
 from heard.core.forms import add_validation_errors
+from heard.core.http import see_other
 from heard.core.pagination import page_query, paginate
 from heard.core.permissions import check, permission_required
 from heard.organisations import roles
@@ -46,12 +47,6 @@ def _running(user: Any) -> Any:
         return Organisation.objects.order_by("name")
     running = roles.organisation_ids_with(user, *RUNNING_ROLES)
     return Organisation.objects.filter(pk__in=running).order_by("name")
-
-
-def _see_other(url: str) -> HttpResponse:
-    response = redirect(url)
-    response.status_code = 303
-    return response
 
 
 @permission_required("codesign.view_manage")
@@ -82,7 +77,7 @@ def challenges_manage(request: HttpRequest) -> HttpResponse:
             add_validation_errors(form, error)
         else:
             messages.success(request, _("The challenge is saved as a draft. Check it, then publish it."))
-            return _see_other(challenge_manage_url(challenge))
+            return see_other(challenge_manage_url(challenge))
     page = paginate(request, selectors.challenges_for_manage(request.user))
     return render(
         request,
@@ -138,7 +133,7 @@ def challenge_manage(request: HttpRequest, slug: str) -> HttpResponse:
                 if action in ("publish", "conversation"):
                     messages.error(request, " ".join(error.messages))
         else:
-            return _see_other(challenge_manage_url(challenge))
+            return see_other(challenge_manage_url(challenge))
     show = request.GET.get("show", "")
     ideas = Idea.objects.filter(challenge=challenge).select_related("author").order_by("-support_count", "-id")
     if show == "shortlisted":
@@ -178,7 +173,7 @@ def comment_moderate(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         request,
         _("The comment is on show again.") if request.POST.get("action") == "keep" else _("The comment is hidden."),
     )
-    return _see_other(challenge_manage_url(challenge) + "#reported")
+    return see_other(challenge_manage_url(challenge) + "#reported")
 
 
 def _people_of(organisation: Organisation) -> Any:
@@ -246,7 +241,7 @@ def idea_manage(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 messages.success(
                     request, _("Merged. The idea now has %(count)d supporters.") % {"count": kept.support_count}
                 )
-                return _see_other(idea_manage_url(kept))
+                return see_other(idea_manage_url(kept))
             elif action == "decide":
                 delivery.decision_publish(
                     idea=idea, by=request.user, outcome=data["outcome"], reason=data["reason"], site_url=_site_url()
@@ -275,7 +270,7 @@ def idea_manage(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                     site_url=_site_url(),
                 )
                 messages.success(request, _("The commitment is made and published."))
-                return _see_other(commitment_manage_url(made))
+                return see_other(commitment_manage_url(made))
             else:
                 raise ValidationError(_("Choose what to do."))
         except ValidationError as error:
@@ -286,7 +281,7 @@ def idea_manage(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                     messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, message)
-            return _see_other(idea_manage_url(idea))
+            return see_other(idea_manage_url(idea))
     similar = selectors.similar_ideas(challenge=challenge, text=idea.title, exclude=idea.pk)
     return render(
         request,
@@ -376,7 +371,7 @@ def commitment_manage(request: HttpRequest, pk: int) -> HttpResponse:
                     messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, message)
-            return _see_other(commitment_manage_url(commitment))
+            return see_other(commitment_manage_url(commitment))
     return render(
         request,
         "codesign/manage/commitment.html",

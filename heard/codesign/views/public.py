@@ -23,6 +23,7 @@ from heard.codesign.enums import IdeaStatus, Phase
 from heard.codesign.forms import CommentForm, IdeaForm, ReportForm
 from heard.codesign.models import Challenge, Idea
 from heard.core.forms import add_validation_errors
+from heard.core.http import see_other
 from heard.core.pagination import page_query, paginate
 from heard.core.permissions import login_required, public
 from heard.core.ratelimit import rate_limit_exceeded
@@ -223,9 +224,7 @@ def _idea_page(request: HttpRequest, found: Idea, comment_form: CommentForm, sta
 
 
 def _back_to(idea: Idea, anchor: str = "") -> HttpResponse:
-    response = redirect(idea.get_absolute_url() + anchor)
-    response.status_code = 303
-    return response
+    return see_other(idea.get_absolute_url() + anchor)
 
 
 @login_required
@@ -254,9 +253,7 @@ def support(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         if page_number.isdigit() and len(page_number) < 7:
             back["page"] = page_number
         query = f"?{urlencode(back)}" if back else ""
-        response = redirect(found.challenge.get_absolute_url() + query + f"#idea-{found.pk}")
-        response.status_code = 303
-        return response
+        return see_other(found.challenge.get_absolute_url() + query + f"#idea-{found.pk}")
     return _back_to(found, "#support")
 
 

@@ -19,6 +19,7 @@ from heard.conversations.forms import StatementForm
 from heard.conversations.models import Conversation, ConversationInvitation, Participant, Statement
 from heard.core.cookies import recalled_key, remember_key, usable_by
 from heard.core.crypto import token_digest
+from heard.core.http import see_other
 from heard.core.pagination import page_query, paginate
 from heard.core.permissions import public
 from heard.core.ratelimit import rate_limit_exceeded
@@ -124,8 +125,7 @@ def vote(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         if problem:
             messages.error(request, problem)
-        response = redirect(found.get_absolute_url() + "#vote", permanent=False)
-        response.status_code = 303
+        response = see_other(found.get_absolute_url() + "#vote")
     return _remember(response, participant) if joined and participant else response
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,18 +14,13 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from heard.core.forms import add_validation_errors
+from heard.core.http import see_other
 from heard.core.pagination import page_query, paginate
 from heard.core.permissions import login_required, permission_required, public
 from heard.events.enums import SessionState
 from heard.events.forms.call import ProposalForm
 from heard.events.selectors import proposals as selectors
 from heard.events.services import proposals as services
-
-
-def _see_other(url: str) -> HttpResponse:
-    response = redirect(url)
-    response.status_code = 303
-    return response
 
 
 @public
@@ -63,7 +58,7 @@ def propose(request: HttpRequest, slug: str) -> HttpResponse:
                 if submit
                 else _("Your draft is saved. Send it in before the deadline."),
             )
-            return _see_other(reverse("events:proposal", kwargs={"slug": found.event.slug, "pk": session.pk}))
+            return see_other(reverse("events:proposal", kwargs={"slug": found.event.slug, "pk": session.pk}))
     return render(
         request,
         "events/call/propose.html",
@@ -104,7 +99,7 @@ def proposal(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             add_validation_errors(form, error)
         else:
             messages.success(request, _("Your proposal is saved."))
-            return _see_other(request.path)
+            return see_other(request.path)
     elif request.method == "POST" and not editable:
         form.add_error(None, _("This proposal can no longer be changed."))
     return render(
@@ -139,4 +134,4 @@ def proposal_respond(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             if confirm
             else _("The session is withdrawn. We have told the organisers."),
         )
-    return _see_other(reverse("events:proposal", kwargs={"slug": slug, "pk": pk}))
+    return see_other(reverse("events:proposal", kwargs={"slug": slug, "pk": pk}))

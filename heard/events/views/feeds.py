@@ -6,13 +6,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from heard.core.http import see_other
 from heard.core.pagination import page_query, paginate
 from heard.core.permissions import login_required, public
 from heard.events import exports, feeds
@@ -98,9 +99,7 @@ def agenda_toggle(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         messages.success(request, _("“%(title)s” is out of your agenda.") % {"title": session.title})
     else:
         messages.success(request, _("“%(title)s” is in your agenda.") % {"title": session.title})
-    response = redirect(next_url)
-    response.status_code = 303
-    return response
+    return see_other(next_url)
 
 
 @login_required

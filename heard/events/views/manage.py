@@ -8,12 +8,13 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from heard.core.forms import add_validation_errors
+from heard.core.http import see_other
 from heard.core.pagination import page_query, paginate
 from heard.core.permissions import check, permission_required
 from heard.core.services import log_action
@@ -34,12 +35,6 @@ from heard.events.services import manage as services
 from heard.events.services.registration import registration_check_in
 
 
-def _see_other(url: str) -> HttpResponse:
-    response = redirect(url)
-    response.status_code = 303
-    return response
-
-
 def _url(name: str, event: Event) -> str:
     return reverse(f"events:{name}", kwargs={"slug": event.slug})
 
@@ -57,7 +52,7 @@ def events_manage(request: HttpRequest) -> HttpResponse:
             add_validation_errors(form, error)
         else:
             messages.success(request, _("The event is saved. Check it, then publish it."))
-            return _see_other(_url("event_manage", event))
+            return see_other(_url("event_manage", event))
     page = paginate(request, selectors.events_for_manage(request.user))
     return render(
         request,
@@ -78,7 +73,7 @@ def event_manage(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(
                 request, _("The event is published.") if action == "publish" else _("The event is hidden.")
             )
-            return _see_other(request.path)
+            return see_other(request.path)
         if form.is_valid():
             try:
                 services.event_update(event=event, by=request.user, fields=form.cleaned_data)
@@ -86,7 +81,7 @@ def event_manage(request: HttpRequest, slug: str) -> HttpResponse:
                 add_validation_errors(form, error)
             else:
                 messages.success(request, _("The event is saved."))
-                return _see_other(request.path)
+                return see_other(request.path)
     return render(
         request,
         "events/manage/event.html",
@@ -106,22 +101,22 @@ def rooms_manage(request: HttpRequest, slug: str) -> HttpResponse:
             if action == "venue" and venue_form.is_valid():
                 services.venue_create(event=event, by=request.user, **venue_form.cleaned_data)
                 messages.success(request, _("The venue is saved. Now add its rooms."))
-                return _see_other(request.path)
+                return see_other(request.path)
             if action == "room" and event.venue is not None and room_form.is_valid():
                 services.room_add(venue=event.venue, by=request.user, **room_form.cleaned_data)
                 messages.success(request, _("The room is added."))
-                return _see_other(request.path)
+                return see_other(request.path)
             if action == "remove_room" and event.venue is not None:
                 room = event.venue.rooms.filter(pk=request.POST.get("room")).first()
                 if room is None:
                     raise Http404
                 services.room_remove(room=room, by=request.user)
                 messages.success(request, _("The room is removed."))
-                return _see_other(request.path)
+                return see_other(request.path)
         except ValidationError as error:
             if action == "remove_room":
                 messages.error(request, " ".join(error.messages))
-                return _see_other(request.path)
+                return see_other(request.path)
             add_validation_errors(venue_form if action == "venue" else room_form, error)
     rooms = list(event.venue.rooms.all()) if event.venue is not None else []
     errors = venue_form.errors or room_form.errors
@@ -158,12 +153,12 @@ def call_manage(request: HttpRequest, slug: str) -> HttpResponse:
         except ValidationError as error:
             if form is None:
                 messages.error(request, " ".join(error.messages))
-                return _see_other(request.path)
+                return see_other(request.path)
             add_validation_errors(form, error)
         else:
             if done:
                 messages.success(request, done)
-                return _see_other(request.path)
+                return see_other(request.path)
     errors = any(f.errors for f in forms.values())
     return render(
         request,
@@ -240,7 +235,7 @@ def checkin(request: HttpRequest, slug: str) -> HttpResponse:
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         url = request.get_full_path()
-        return _see_other(url)
+        return see_other(url)
     search = request.GET.get("q", "")
     page = paginate(request, selectors.door_list(event=event, session=session, search=search), per_page=50)
     # The organisers need people's access needs at the door; reading them is logged.

@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from heard.core.http import see_other
 from heard.core.pagination import page_query, paginate
 from heard.core.permissions import login_required, public
 from heard.events import feeds
@@ -55,12 +56,6 @@ def event_ics(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
-def _see_other(url: str) -> HttpResponse:
-    response = redirect(url)
-    response.status_code = 303
-    return response
-
-
 def _register_or_cancel(request: HttpRequest, event: Event, session: Session | None) -> None:
     try:
         if request.POST.get("action") == "cancel":
@@ -89,7 +84,7 @@ def _register_or_cancel(request: HttpRequest, event: Event, session: Session | N
 def register(request: HttpRequest, slug: str) -> HttpResponse:
     found = selectors.published_event(request, slug)
     _register_or_cancel(request, found, None)
-    return _see_other(reverse("events:event", kwargs={"slug": found.slug}))
+    return see_other(reverse("events:event", kwargs={"slug": found.slug}))
 
 
 @public
@@ -121,4 +116,4 @@ def session(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def session_register(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     found = selectors.scheduled_session(request, slug, pk)
     _register_or_cancel(request, found.event, found)
-    return _see_other(reverse("events:session", kwargs={"slug": slug, "pk": pk}))
+    return see_other(reverse("events:session", kwargs={"slug": slug, "pk": pk}))

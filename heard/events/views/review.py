@@ -9,13 +9,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from heard.core.forms import add_validation_errors
+from heard.core.http import see_other
 from heard.core.pagination import page_query, paginate
 from heard.core.permissions import permission_required
 from heard.events.enums import DECISION_STATES, SCORE_MAX, SessionState
@@ -23,12 +24,6 @@ from heard.events.forms.review import DecisionForm, ProposalFilterForm, ReviewFo
 from heard.events.models import Event, Session
 from heard.events.selectors import review as selectors
 from heard.events.services import review as services
-
-
-def _see_other(url: str) -> HttpResponse:
-    response = redirect(url)
-    response.status_code = 303
-    return response
 
 
 # Reviewing is decided by the review teams and conflicts of interest alone (strict): being a
@@ -75,7 +70,7 @@ def review_session(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 if details.review is None
                 else _("Your review of “%(title)s” is updated.") % {"title": session.title},
             )
-            return _see_other(reverse("events:review_queue", kwargs={"slug": session.event.slug}))
+            return see_other(reverse("events:review_queue", kwargs={"slug": session.event.slug}))
     return render(
         request,
         "events/review/session.html",
@@ -133,7 +128,7 @@ def decisions_send(request: HttpRequest, slug: str) -> HttpResponse:
             request,
             ngettext("%(count)d email is being sent.", "%(count)d emails are being sent.", count) % {"count": count},
         )
-    return _see_other(reverse("events:proposals_manage", kwargs={"slug": event.slug}))
+    return see_other(reverse("events:proposals_manage", kwargs={"slug": event.slug}))
 
 
 def _score_rows(reviews: Any, criteria: list[Any]) -> None:
@@ -158,7 +153,7 @@ def proposal_manage(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 _("“%(title)s” is now: %(state)s. Its hosts are emailed when you send the decisions.")
                 % {"title": decided.title, "state": decided.get_state_display()},
             )
-            return _see_other(reverse("events:proposal_manage", kwargs={"slug": session.event.slug, "pk": session.pk}))
+            return see_other(reverse("events:proposal_manage", kwargs={"slug": session.event.slug, "pk": session.pk}))
     criteria = selectors.criteria_of(call_id=session.call_id)
     reviews = paginate(request, selectors.reviews_of(session))
     reviews.object_list = list(reviews.object_list)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from heard.core.forms import add_validation_errors
+from heard.core.http import see_other
 from heard.core.pagination import page_query, paginate
 from heard.core.permissions import permission_required, public
 from heard.events import scheduling
@@ -30,12 +31,6 @@ from heard.events.services import schedule as services
 
 # Releases on one page of the changes page: the first release alone lists every session.
 RELEASES_PER_PAGE = 5
-
-
-def _see_other(url: str) -> HttpResponse:
-    response = redirect(url)
-    response.status_code = 303
-    return response
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -233,7 +228,7 @@ def schedule_place(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if _is_htmx(request):
         return _render_editor(request, event, bound_pk=session.pk, notice=notice)
     messages.success(request, notice)
-    return _see_other(_editor_url(event, _rows(request), f"session-{session.pk}"))
+    return see_other(_editor_url(event, _rows(request), f"session-{session.pk}"))
 
 
 @permission_required("events.manage_event", obj=event_selectors.event_for_manage)
@@ -258,5 +253,5 @@ def schedule_release(request: HttpRequest, slug: str) -> HttpResponse:
                 _("Version %(version)d of the schedule is published, with %(count)d changes.")
                 % {"version": release.version, "count": len(release.changes)},
             )
-            return _see_other(_editor_url(event, anchor="releases"))
+            return see_other(_editor_url(event, anchor="releases"))
     return _render_editor(request, event, release_form=form, status=400)

@@ -13,12 +13,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from heard.core.forms import add_validation_errors
+from heard.core.http import see_other
 from heard.core.pagination import page_query, paginate
 from heard.core.permissions import check, permission_required
 from heard.core.text import spreadsheet_safe
@@ -175,9 +176,7 @@ def referral_act(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, message)
-    response = redirect(found.get_absolute_url())
-    response.status_code = 303
-    return response
+    return see_other(found.get_absolute_url())
 
 
 @permission_required("frontline.work_referral", obj=selectors.referral_for_case, strict=True)
@@ -198,9 +197,7 @@ def link_decide(request: HttpRequest, pk: int, link_pk: int) -> HttpResponse:
             request,
             _("The link is confirmed.") if request.POST.get("decision") == "confirm" else _("The link is rejected."),
         )
-    response = redirect(found.get_absolute_url() + "#links")
-    response.status_code = 303
-    return response
+    return see_other(found.get_absolute_url() + "#links")
 
 
 @permission_required("frontline.coordinate", strict=True)

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from heard.core.http import see_other
 from heard.core.pagination import page_query, paginate
 from heard.core.permissions import permission_required, public
 from heard.frontline import selectors, services
@@ -42,9 +43,7 @@ def partner_decide(request: HttpRequest, pk: int) -> HttpResponse:
     elif request.POST.get("action") == "verify":
         services.partner_verify(partner=partner, by=request.user)
         messages.success(request, _("The partner is verified and has been emailed."))
-    response = redirect("frontline:manage_partners")
-    response.status_code = 303
-    return response
+    return see_other("frontline:manage_partners")
 
 
 @permission_required("frontline.manage_rules")
