@@ -32,7 +32,7 @@ def event_page_extras(*, event: Event, user: Any) -> dict[str, Any]:
     """What a festival's page links to: whether its schedule is out, and the visitor's roles in it."""
     from heard.events.models import ScheduleRelease
 
-    call = getattr(event, "call", None) if hasattr(event, "call") else None
+    call = getattr(event, "call", None)  # None when the event has no call for hosts
     signed_in = getattr(user, "is_authenticated", False)
     return {
         "call": call,
