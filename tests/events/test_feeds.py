@@ -292,8 +292,25 @@ def test_agenda_toggle_refuses_a_session_not_in_the_released_schedule(client_for
     response = client.post(
         reverse("events:agenda_toggle", kwargs={"slug": event.slug, "pk": draft.pk}), {"action": "add"}, follow=True
     )
+    assert response.status_code == 404  # as if it did not exist: it is nobody's business yet
     assert not AgendaItem.objects.exists()
-    assert "not in the published schedule" in response.content.decode()
+    with pytest.raises(ValidationError, match="not in the published schedule"):
+        services.agenda_add(session=draft, by=resident)
+    assert not AgendaItem.objects.exists()
+
+
+@pytest.mark.django_db
+def test_agenda_toggle_does_not_reveal_the_title_of_a_draft_or_rejected_proposal(client_for, resident) -> None:
+    event, _sessions = _released(1)
+    for state in ("draft", "rejected"):
+        hidden = SessionFactory(event=event, state=state, title=f"Secret {state} proposal")
+        response = client_for(resident).post(
+            reverse("events:agenda_toggle", kwargs={"slug": event.slug, "pk": hidden.pk}),
+            {"action": "add"},
+            HTTP_HX_REQUEST="true",
+        )
+        assert response.status_code == 404
+        assert f"Secret {state} proposal" not in response.content.decode()
 
 
 @pytest.mark.django_db

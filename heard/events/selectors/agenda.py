@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -41,10 +41,15 @@ def event_rooms(*, event: Event) -> list[Room]:
 
 
 def agenda_session(request: Any, slug: str, pk: int, **_: Any) -> Session:
-    """A session of a published event, whatever its place in the schedule: someone may always take
-    a session out of their agenda, even one that has since left the schedule."""
+    """A session of a published event that is in the released schedule, or already in this
+    person's agenda (someone may always take a session out, even one that has since left the
+    schedule). Anything else, such as a draft or a rejected proposal, is not found: its title is
+    not anyone's business."""
     return get_object_or_404(
-        Session.objects.select_related("event__organisation", "published_room"),
+        Session.objects.select_related("event__organisation", "published_room").filter(
+            Q(published_starts_at__isnull=False)
+            | Exists(AgendaItem.objects.filter(user=request.user, session=OuterRef("pk")))
+        ),
         event__slug=slug,
         event__published_at__isnull=False,
         pk=pk,
