@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from heard.core.crypto import EncryptedTextField
 from heard.core.models import TimestampedModel
 from heard.events.enums import SCORE_MAX, EventKind, RegistrationStatus, SessionKind, SessionState
+from heard.events.querysets import SessionQuerySet
 from heard.organisations.models import Organisation
 
 
@@ -263,6 +264,8 @@ class Session(TimestampedModel):
     published_room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     published_starts_at = models.DateTimeField(null=True, blank=True)
     published_ends_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SessionQuerySet.as_manager()
 
     class Meta:
         ordering = ["event_id", "pk"]

@@ -37,17 +37,12 @@ def runs_anywhere(user: Any) -> bool:
 
 
 def hosts(user: Any, session: Any) -> bool:
-    """The proposer of a session, or one of its hosts (by account, or by the email address they
-    were invited at)."""
+    """The proposer of a session, or one of its hosts (see querysets.hosted_by_q)."""
     if session is None or not getattr(user, "is_authenticated", False):
         return False
     if session.proposer_id == user.pk:
         return True
-    email = (user.email or "").strip()
-    matching = session.hosts.filter(user=user)
-    if email:
-        matching = matching | session.hosts.filter(email__iexact=email)
-    return matching.exists()
+    return type(session).objects.hosted_by(user).filter(pk=session.pk).exists()
 
 
 @rules.predicate

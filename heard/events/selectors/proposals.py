@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -22,13 +22,7 @@ def open_call(request: Any, slug: str, **_: Any) -> Call:
 
 def hosted_by(*, event: Event, user: Any) -> QuerySet[Session]:
     """The proposals to this event that a person proposed or co-hosts."""
-    return (
-        Session.objects.filter(event=event)
-        .filter(Q(proposer=user) | Q(hosts__user=user))
-        .distinct()
-        .select_related("theme")
-        .order_by("-created_at", "-pk")
-    )
+    return Session.objects.filter(event=event).hosted_by(user).select_related("theme").order_by("-created_at", "-pk")
 
 
 def proposal_for_host(request: Any, slug: str, pk: int, **_: Any) -> Session:

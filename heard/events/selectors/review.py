@@ -37,8 +37,8 @@ from heard.events.models import (
     ReviewScore,
     ReviewTeam,
     Session,
-    SessionHost,
 )
+from heard.events.querysets import hosted_by_q
 from heard.organisations import roles
 
 # What a reviewer never sees in their queue: proposals still being written, or taken back.
@@ -109,16 +109,6 @@ def _covered_themes(*, call: Call, user: Any) -> tuple[bool, set[int]]:
     return every, themes
 
 
-def _hosted_by(user: Any) -> Q:
-    """Sessions `user` hosts: as proposer, by account, or at the address they were invited at
-    (the same test as rules.hosts, in the database)."""
-    hosts = Q(user=user)
-    email = (getattr(user, "email", "") or "").strip()
-    if email:
-        hosts |= Q(email__iexact=email)
-    return Q(proposer=user) | Q(Exists(SessionHost.objects.filter(hosts, session=OuterRef("pk"))))
-
-
 @dataclass
 class ReviewQueue:
     reviewable: QuerySet[Session]
@@ -142,7 +132,7 @@ def review_queue(*, event: Event, user: Any) -> ReviewQueue:
         covered = covered.filter(theme_id__in=themes)
     own_organisations = list(roles.roles_by_organisation(user))
     from_own = Q(organisation_id__in=own_organisations)
-    hosted = _hosted_by(user)
+    hosted = hosted_by_q(user)
     reviewable = (
         covered.exclude(from_own)
         .exclude(hosted)
