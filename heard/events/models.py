@@ -252,7 +252,9 @@ class Session(TimestampedModel):
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_emailed_at = models.DateTimeField(null=True, blank=True)
     responded_at = models.DateTimeField(null=True, blank=True)
-    # Places for registration for the session itself; empty until the organisers set them.
+    # Places of the session's own (fewer than the room's seats, for a hands-on workshop); when
+    # empty, the seats of the room it is in in the released schedule. Derived, never copied, so a
+    # session moved to a smaller room has the smaller room's seats.
     capacity = models.PositiveIntegerField(_("places"), null=True, blank=True)
     booked = models.PositiveIntegerField(default=0)
     room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -271,7 +273,7 @@ class Session(TimestampedModel):
         ordering = ["event_id", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(capacity__isnull=True, booked=0) | models.Q(booked__lte=models.F("capacity")),
+                condition=models.Q(capacity__isnull=True) | models.Q(booked__lte=models.F("capacity")),
                 name="session_never_overbooked",
             ),
             models.CheckConstraint(
@@ -288,8 +290,17 @@ class Session(TimestampedModel):
         return self.title
 
     @property
+    def places(self) -> int | None:
+        """How many people can register: its own places, else its released room's seats (None
+        when it is not in a room, and so takes no registrations)."""
+        if self.capacity is not None:
+            return self.capacity
+        return self.published_room.capacity if self.published_room_id and self.published_room else None
+
+    @property
     def places_left(self) -> int | None:
-        return None if self.capacity is None else max(0, self.capacity - self.booked)
+        places = self.places
+        return None if places is None else max(0, places - self.booked)
 
 
 class SessionHost(models.Model):

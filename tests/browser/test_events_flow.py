@@ -131,7 +131,7 @@ def test_festival_from_call_to_full_session(transactional_db, page_for, provider
     staff.get_by_role("button", name="Publish this version").click()
     session.refresh_from_db()
     assert session.published_starts_at is not None
-    assert session.capacity == 2  # the room's seats
+    assert session.places == 2  # the room's seats
     _no_axe_problems(staff)
 
     # People register until it is full; the third waits.

@@ -410,7 +410,7 @@ def test_release_publish_lists_what_was_added_moved_and_removed(client_for, mana
     assert taken_out.published_room is None
     assert late.published_ends_at == at(event, 2, "16:00")
     # A session without places of its own takes its room's seats.
-    assert late.capacity == room_2.capacity
+    assert late.places == room_2.capacity
 
     changes_page = client_for(None).get(reverse("events:schedule_changes", kwargs={"slug": event.slug}))
     body = changes_page.content.decode()

@@ -60,8 +60,10 @@ def test_session_not_in_the_released_schedule_takes_no_registrations() -> None:
 
 
 @pytest.mark.django_db
-def test_session_without_places_says_just_come() -> None:
+def test_session_without_places_or_a_room_says_just_come() -> None:
     session = _released(capacity=None)
+    session.published_room.delete()  # its room gone, and no places of its own
+    session.refresh_from_db()
     with pytest.raises(ValidationError, match="just come along"):
         registration_create(event=session.event, session=session, by=UserFactory())
 
@@ -136,3 +138,16 @@ def test_two_hundred_concurrent_registrations_for_a_session_of_fifty_places_book
     assert Registration.objects.filter(session=session, status="booked").count() == 50
     assert Registration.objects.filter(session=session, status="waiting").count() == 150
     assert session.booked == 50
+
+
+@pytest.mark.django_db
+def test_session_moved_to_a_smaller_room_takes_that_rooms_seats() -> None:
+    from heard.events.models import Room
+
+    session = _released(capacity=None)
+    smaller = Room.objects.create(venue=session.event.venue, name="Snug", capacity=1)
+    registration_create(event=session.event, session=session, by=UserFactory())
+    Session.objects.filter(pk=session.pk).update(published_room=smaller)
+    session.refresh_from_db()
+    assert session.places == 1
+    assert registration_create(event=session.event, session=session, by=UserFactory()).status == "waiting"

@@ -60,6 +60,6 @@ def door_counts(*, event: Event, session: Session | None = None) -> dict[str, in
 
 
 def sessions_taking_registrations(event: Event) -> QuerySet[Session]:
-    return Session.objects.filter(event=event, published_starts_at__isnull=False, capacity__isnull=False).order_by(
-        "published_starts_at", "pk"
-    )
+    return Session.objects.filter(
+        event=event, published_starts_at__isnull=False, published_room__isnull=False
+    ).order_by("published_starts_at", "pk")

@@ -33,10 +33,10 @@ def _holder(event: Event, session: Session | None) -> tuple[Event | Session, int
     if session is None:
         locked_event = Event.objects.select_for_update().get(pk=event.pk)
         return locked_event, locked_event.capacity, locked_event.starts_at, locked_event.ends_at
-    locked = Session.objects.select_for_update().get(pk=session.pk)
+    locked = Session.objects.select_for_update(of=("self",)).select_related("published_room").get(pk=session.pk)
     if locked.published_starts_at is None or locked.published_ends_at is None:
         raise ValidationError(_("This session is not in the published schedule."))
-    return locked, locked.capacity, locked.published_starts_at, locked.published_ends_at
+    return locked, locked.places, locked.published_starts_at, locked.published_ends_at
 
 
 def _title(event: Event, session: Session | None) -> str:

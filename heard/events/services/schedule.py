@@ -223,8 +223,8 @@ def _notify(*, event: Event, release: ScheduleRelease, changes: list[dict[str, A
 @transaction.atomic
 def release_publish(*, event: Event, by: Any, note: str = "", despite_conflicts: bool = False) -> ScheduleRelease:
     """Publish the schedule being worked on as the next release: the published room and time of
-    every session become its working ones, a session without places of its own gets its room's
-    seats, and the release keeps a changelog (added, moved, removed, including sessions withdrawn
+    every session become its working ones (so a session without places of its own now has its new
+    room's seats), and the release keeps a changelog (added, moved, removed, including sessions withdrawn
     since the last release). Refused when nothing changed, or when the schedule has conflicts and
     the organiser has not said to publish anyway."""
     # The event row lock serialises releases; the session locks keep moves out until we are done.
@@ -264,19 +264,14 @@ def release_publish(*, event: Event, by: Any, note: str = "", despite_conflicts:
             session.published_room_id = session.room_id if placed else None
             session.published_starts_at = session.starts_at if placed else None
             session.published_ends_at = session.ends_at if placed else None
-        needs_places = placed and session.capacity is None and session.room_id in rooms
-        if needs_places:
-            # Registration for a session counts its own places: until the organisers set them,
-            # the room's seats.
-            session.capacity = rooms[session.room_id].capacity  # type: ignore[index]
-        if session.pk in changed_ids or needs_places:
+        if session.pk in changed_ids:
             session.updated_at = now
             to_save.append(session)
     # One statement for the lot (this can be hundreds of sessions); the release's changelog is
     # the record of what each one did, and the log entry below points to it.
     Session.objects.bulk_update(
         to_save,
-        ["published_room", "published_starts_at", "published_ends_at", "capacity", "updated_at"],
+        ["published_room", "published_starts_at", "published_ends_at", "updated_at"],
         batch_size=500,
     )
     version = (ScheduleRelease.objects.filter(event=event).aggregate(top=Max("version"))["top"] or 0) + 1
