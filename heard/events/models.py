@@ -4,6 +4,7 @@ for an event or a session, with a capacity and a waiting list; and people's pers
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
@@ -79,8 +80,8 @@ class Event(TimestampedModel):
     online_url = models.URLField(_("joining link for online events"), blank=True)
     themes = models.ManyToManyField(Theme, verbose_name=_("themes"), blank=True, related_name="events")
     # The doors, each day of the event; the schedule warns about sessions outside them.
-    opens = models.TimeField(_("doors open (each day)"), default="09:00")
-    closes = models.TimeField(_("doors close (each day)"), default="18:00")
+    opens = models.TimeField(_("doors open (each day)"), default=dt.time(9, 0))
+    closes = models.TimeField(_("doors close (each day)"), default=dt.time(18, 0))
     capacity = models.PositiveIntegerField(_("places"), help_text=_("How many people can come."))
     # Kept by the registration services under a row lock, so a full event is never overbooked.
     booked = models.PositiveIntegerField(default=0)
