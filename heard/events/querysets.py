@@ -26,3 +26,9 @@ def hosted_by_q(user: Any) -> Q:
 class SessionQuerySet(models.QuerySet):
     def hosted_by(self, user: Any) -> SessionQuerySet:
         return self.filter(hosted_by_q(user))
+
+    def decided_not_emailed(self) -> SessionQuerySet:
+        """Proposals decided and not yet emailed to their hosts (what "send the decisions" sends)."""
+        from heard.events.enums import DECISION_STATES
+
+        return self.filter(call__isnull=False, state__in=DECISION_STATES, decision_emailed_at__isnull=True)

@@ -368,9 +368,17 @@ def test_organiser_sees_everything_and_decides(client_for, event, proposal, mana
     assert proposal.decision_emailed_at is None
 
 
-def test_decision_form_needs_a_choice(client_for, event, proposal, manager) -> None:
+def test_decision_form_refuses_a_state_that_is_not_a_decision(client_for, event, proposal, manager) -> None:
     response = client_for(manager).post(_manage_url(proposal), {"state": "confirmed"})
     assert response.status_code == 400
+    proposal.refresh_from_db()
+    assert proposal.state == "submitted"
+
+
+def test_decision_form_needs_a_choice(client_for, event, proposal, manager) -> None:
+    response = client_for(manager).post(_manage_url(proposal), {})
+    assert response.status_code == 400
+    assert "Choose accept, reserve list or reject." in response.content.decode()
     proposal.refresh_from_db()
     assert proposal.state == "submitted"
 
@@ -487,8 +495,8 @@ def test_review_queue_runs_a_fixed_number_of_queries(client_for, event, django_a
         SessionFactory(event=event, organisation=own)
     client = _settled(client_for(reviewer))
     # session, user, event, the reviewer's teams (for the permission, then with their themes),
-    # roles, count and page of the proposals, and the conflicts
-    with django_assert_num_queries(9):
+    # roles, count and page of the proposals, and the conflicts with their count
+    with django_assert_num_queries(10):
         response = client.get(_queue_url(event))
     assert len(response.context["page"].object_list) == count
     assert len(response.context["conflicted"]) == count

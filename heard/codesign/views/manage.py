@@ -51,7 +51,7 @@ def _running(user: Any) -> Any:
 
 @permission_required("codesign.view_manage")
 def challenges_manage(request: HttpRequest) -> HttpResponse:
-    form = ChallengeForm(request.POST or None, organisations=_running(request.user))
+    form = ChallengeForm(request.POST if request.method == "POST" else None, organisations=_running(request.user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         check(request.user, "codesign.manage_challenge", data["organisation"])

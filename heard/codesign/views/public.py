@@ -288,7 +288,7 @@ def comment_add(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def comment_report(request: HttpRequest, slug: str, pk: int, comment_pk: int) -> HttpResponse:
     found = _visible_idea(request, slug, pk)
     comment = selectors.comment_on(found, comment_pk)
-    form = ReportForm(request.POST or None)
+    form = ReportForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.comment_report(comment=comment, by=request.user, reason=form.cleaned_data["reason"])
@@ -308,7 +308,7 @@ def comment_report(request: HttpRequest, slug: str, pk: int, comment_pk: int) ->
 @login_required
 def idea_report(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     found = _visible_idea(request, slug, pk)
-    form = ReportForm(request.POST or None)
+    form = ReportForm(request.POST if request.method == "POST" else None)
     form.fields["reason"].label = _("What is wrong with this idea?")
     if request.method == "POST" and form.is_valid():
         try:

@@ -27,7 +27,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from heard.events.enums import DECISION_STATES, SessionState
+from heard.events.enums import SessionState
 from heard.events.models import (
     Answer,
     Call,
@@ -49,53 +49,36 @@ CONFLICT_ORGANISATION = "organisation"
 CONFLICT_HOST = "host"
 
 
-def event_for_review(request: Any, slug: str, **_: Any) -> Event:
-    """An event with a call for hosts, for the permission check of the reviewers' pages."""
+def event_with_call(request: Any, slug: str, **_: Any) -> Event:
+    """An event with a call for hosts, for the permission check of the reviewers' and the
+    organisers' proposal pages."""
     event = get_object_or_404(Event.objects.select_related("organisation", "call"), slug=slug)
-    if not _has_call(event):
+    if getattr(event, "call", None) is None:
         raise Http404
     return event
 
 
-def event_with_call_for_manage(request: Any, slug: str, **_: Any) -> Event:
-    """An event with a call for hosts, for the permission check of the organisers' proposal pages."""
-    event = get_object_or_404(Event.objects.select_related("organisation", "venue", "call"), slug=slug)
-    if not _has_call(event):
-        raise Http404
-    return event
-
-
-def _has_call(event: Event) -> bool:
-    try:
-        return event.call is not None
-    except Call.DoesNotExist:
-        return False
+def _sent_in(slug: str, pk: int, *, hidden: tuple[str, ...]) -> Session:
+    """A proposal sent in to the event's call, without its hosts' access needs (not even
+    decrypted in memory): services.review.access_needs_read reads and logs them."""
+    return get_object_or_404(
+        Session.objects.select_related("event__organisation", "call", "theme", "organisation", "proposer")
+        .defer("access_needs")
+        .exclude(state__in=hidden)
+        .filter(call__isnull=False),
+        event__slug=slug,
+        pk=pk,
+    )
 
 
 def proposal_for_review(request: Any, slug: str, pk: int, **_: Any) -> Session:
-    """A proposal sent in to the event's call, as a reviewer may see it: never a draft or a
-    withdrawn one, and never with its hosts' access needs (not even decrypted in memory)."""
-    return get_object_or_404(
-        Session.objects.select_related("event__organisation", "call", "theme", "organisation", "proposer")
-        .defer("access_needs")
-        .exclude(state__in=NOT_FOR_REVIEW)
-        .filter(call__isnull=False),
-        event__slug=slug,
-        pk=pk,
-    )
+    """As a reviewer may see it: never a draft or a withdrawn one."""
+    return _sent_in(slug, pk, hidden=NOT_FOR_REVIEW)
 
 
 def proposal_for_manage(request: Any, slug: str, pk: int, **_: Any) -> Session:
-    """A proposal sent in to the event's call, for its organisers (drafts stay private). Its
-    hosts' access needs are left out: services.review.access_needs_read logs reading them."""
-    return get_object_or_404(
-        Session.objects.select_related("event__organisation", "call", "theme", "organisation", "proposer")
-        .defer("access_needs")
-        .exclude(state=SessionState.DRAFT)
-        .filter(call__isnull=False),
-        event__slug=slug,
-        pk=pk,
-    )
+    """For its organisers: every state but a draft, which stays private to its hosts."""
+    return _sent_in(slug, pk, hidden=(SessionState.DRAFT,))
 
 
 def _covered_themes(*, call: Call, user: Any) -> tuple[bool, set[int]]:
@@ -232,9 +215,11 @@ class DecisionsToSend:
 
 def decisions_unsent(*, event: Event) -> DecisionsToSend:
     """Decided proposals whose hosts have not been emailed yet, and how many emails that makes."""
-    counts = Session.objects.filter(
-        event=event, call__isnull=False, state__in=DECISION_STATES, decision_emailed_at__isnull=True
-    ).aggregate(proposals=Count("pk", distinct=True), emails=Count("hosts"))
+    counts = (
+        Session.objects.filter(event=event)
+        .decided_not_emailed()
+        .aggregate(proposals=Count("pk", distinct=True), emails=Count("hosts"))
+    )
     return DecisionsToSend(proposals=counts["proposals"], emails=counts["emails"])
 
 
@@ -266,3 +251,11 @@ def proposal_summary(session: Session) -> dict[str, Any]:
 def review_means(session: Session) -> dict[str, Any]:
     """How many reviews a proposal has, and their mean overall score (None without reviews)."""
     return Review.objects.filter(session=session).aggregate(count=Count("pk"), overall=Avg("overall"))
+
+
+def with_score_rows(reviews: list[Review], criteria: list[ReviewCriterion]) -> list[Review]:
+    """Each review's scores in the criteria's order (blank for a criterion added after it)."""
+    for review in reviews:
+        by_criterion = {score.criterion_id: score.score for score in review.scores.all()}
+        review.score_row = [by_criterion.get(criterion.pk) for criterion in criteria]  # type: ignore[attr-defined]
+    return reviews

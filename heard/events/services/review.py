@@ -38,9 +38,7 @@ def score_field(criterion_id: int) -> str:
 
 
 def _weighted_mean(scores: dict[int, int], criteria: list[ReviewCriterion]) -> float:
-    total_weight = sum(criterion.weight for criterion in criteria)
-    if total_weight == 0:  # every weight set to nought: each criterion counts the same
-        return sum(scores.values()) / len(scores)
+    total_weight = sum(criterion.weight for criterion in criteria)  # weights are 1 to 10 (call form)
     return sum(scores[criterion.pk] * criterion.weight for criterion in criteria) / total_weight
 
 
@@ -62,7 +60,7 @@ def review_save(*, session: Session, by: Any, scores: dict[int, int], comment: s
     session = _locked(session)
     if session.call_id is None:
         raise ValidationError(_("This session was not proposed to a call, so it is not reviewed."))
-    if session.state != SessionState.SUBMITTED:
+    if not can_be_reviewed(session):
         raise ValidationError(_closed_reason(session))
     criteria = list(ReviewCriterion.objects.filter(call_id=session.call_id))
     if not criteria:
@@ -111,6 +109,11 @@ _DECIDABLE = (SessionState.SUBMITTED, SessionState.WAITLISTED)
 _REDECIDABLE_BEFORE_EMAIL = (SessionState.ACCEPTED, SessionState.REJECTED)
 
 
+def can_be_reviewed(session: Session) -> bool:
+    """Reviews are taken while a proposal waits for its decision."""
+    return session.state == SessionState.SUBMITTED
+
+
 def can_be_decided(session: Session) -> bool:
     """Whether organisers may (still) decide on this proposal."""
     return session.state in _DECIDABLE or (
@@ -142,8 +145,6 @@ def session_decide(*, session: Session, state: str, by: Any) -> Session:
         )
     if current == state:
         raise ValidationError(_("This proposal is already %(state)s.") % {"state": session.get_state_display().lower()})
-    if not can_be_decided(session):
-        raise ValidationError(_("This proposal cannot be decided now."))
     session.state = state
     session.decided_at = timezone.now()
     session.decision_emailed_at = None
@@ -158,10 +159,8 @@ def session_decide(*, session: Session, state: str, by: Any) -> Session:
     return session
 
 
-def _pending(event_id: int) -> Any:
-    return Session.objects.filter(
-        event_id=event_id, call__isnull=False, state__in=DECISION_STATES, decision_emailed_at__isnull=True
-    )
+def decided_not_emailed(event_id: int) -> Any:
+    return Session.objects.filter(event_id=event_id).decided_not_emailed()
 
 
 @transaction.atomic
@@ -171,7 +170,7 @@ def decisions_send(*, event: Event, by: Any) -> int:
     from heard.events.models import SessionHost
     from heard.events.tasks import send_decision_emails
 
-    pending = _pending(event.pk)
+    pending = decided_not_emailed(event.pk)
     if not pending.exists():
         raise ValidationError(_("There are no decisions waiting to be emailed."))
     emails = SessionHost.objects.filter(session__in=pending).count()
@@ -231,10 +230,10 @@ def decision_emails_deliver(*, event_id: int) -> int:
     once) sends nothing twice, and a failure on one proposal keeps the others sent. Returns the
     number of emails queued."""
     sent = 0
-    for session_id in list(_pending(event_id).order_by("pk").values_list("pk", flat=True)):
+    for session_id in list(decided_not_emailed(event_id).order_by("pk").values_list("pk", flat=True)):
         with transaction.atomic():
             session = (
-                _pending(event_id)
+                decided_not_emailed(event_id)
                 .select_for_update(of=("self",))
                 .select_related("event__organisation", "call")
                 .defer("access_needs")
@@ -244,7 +243,7 @@ def decision_emails_deliver(*, event_id: int) -> int:
             if session is None:  # emailed meanwhile, or decided again into another state
                 continue
             event, call = session.event, session.call
-            if call is None:  # _pending finds proposals to a call only; this keeps mypy sure of it
+            if call is None:  # decided_not_emailed finds proposals to a call only; this keeps mypy sure of it
                 continue
             link = settings.HEARD_SITE_URL + reverse("events:proposal", kwargs={"slug": event.slug, "pk": session.pk})
             body = fill_template(

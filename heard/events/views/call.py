@@ -37,7 +37,7 @@ def call(request: HttpRequest, slug: str) -> HttpResponse:
 @permission_required("events.take_part")
 def propose(request: HttpRequest, slug: str) -> HttpResponse:
     found = selectors.open_call(request, slug)
-    form = ProposalForm(request.POST or None, call=found, user=request.user)
+    form = ProposalForm(request.POST if request.method == "POST" else None, call=found, user=request.user)
     if request.method == "POST" and form.is_valid():
         submit = request.POST.get("action") != "draft"
         try:
@@ -84,7 +84,9 @@ def proposals(request: HttpRequest, slug: str) -> HttpResponse:
 def proposal(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     session = request.permission_object  # type: ignore[attr-defined]
     editable = session.state in services.EDITABLE_STATES and session.call.is_open()
-    form = ProposalForm(request.POST or None, call=session.call, user=request.user, session=session)
+    form = ProposalForm(
+        request.POST if request.method == "POST" else None, call=session.call, user=request.user, session=session
+    )
     if request.method == "POST" and editable and form.is_valid():
         try:
             services.session_update(

@@ -42,7 +42,7 @@ def _url(name: str, event: Event) -> str:
 @permission_required("events.view_manage")
 def events_manage(request: HttpRequest) -> HttpResponse:
     organisations = selectors.running(request.user)
-    form = EventForm(request.POST or None, organisations=organisations)
+    form = EventForm(request.POST if request.method == "POST" else None, organisations=organisations)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         check(request.user, "events.manage_event", Event(organisation=data["organisation"]))

@@ -3,8 +3,6 @@ their own organisation or one they host); organisers rank them, decide, and emai
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -19,7 +17,7 @@ from heard.core.forms import add_validation_errors
 from heard.core.http import see_other
 from heard.core.pagination import page_query, paginate
 from heard.core.permissions import permission_required
-from heard.events.enums import DECISION_STATES, SCORE_MAX, SessionState
+from heard.events.enums import DECISION_STATES, SCORE_MAX
 from heard.events.forms.review import DecisionForm, ProposalFilterForm, ReviewForm
 from heard.events.models import Event, Session
 from heard.events.selectors import review as selectors
@@ -28,14 +26,14 @@ from heard.events.services import review as services
 
 # Reviewing is decided by the review teams and conflicts of interest alone (strict): being a
 # site administrator or a superuser lets nobody review their own organisation's proposal.
-@permission_required("events.review", obj=selectors.event_for_review, strict=True)
+@permission_required("events.review", obj=selectors.event_with_call, strict=True)
 def review_queue(request: HttpRequest, slug: str) -> HttpResponse:
     event: Event = request.permission_object  # type: ignore[attr-defined]
     queue = selectors.review_queue(event=event, user=request.user)
     page = paginate(request, queue.reviewable)
     # Conflicts are few (a reviewer's own organisation's proposals): a page's worth is listed.
     conflicted = list(queue.conflicted[: settings.HEARD_PAGE_SIZE])
-    conflicted_count = queue.conflicted.count() if len(conflicted) == settings.HEARD_PAGE_SIZE else len(conflicted)
+    conflicted_count = queue.conflicted.count()
     return render(
         request,
         "events/review/queue.html",
@@ -55,7 +53,9 @@ def review_session(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     session: Session = request.permission_object  # type: ignore[attr-defined]
     anonymised = bool(session.call and session.call.anonymised_review)
     details = selectors.proposal_details(session=session, reviewer=request.user, anonymised=anonymised)
-    form = ReviewForm(request.POST or None, criteria=details.criteria, review=details.review)
+    form = ReviewForm(
+        request.POST if request.method == "POST" else None, criteria=details.criteria, review=details.review
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.review_save(
@@ -78,17 +78,16 @@ def review_session(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "event": session.event,
             "session": session,
             "anonymised": anonymised,
-            "show_people": not anonymised,
             "score_max": SCORE_MAX,
             "details": details,
             "form": form,
-            "open_for_review": session.state == SessionState.SUBMITTED,
+            "open_for_review": services.can_be_reviewed(session),
         },
         status=400 if form.errors else 200,
     )
 
 
-@permission_required("events.manage_event", obj=selectors.event_with_call_for_manage)
+@permission_required("events.manage_event", obj=selectors.event_with_call)
 def proposals_manage(request: HttpRequest, slug: str) -> HttpResponse:
     event: Event = request.permission_object  # type: ignore[attr-defined]
     filters = ProposalFilterForm(request.GET or None, themes=event.themes.all())
@@ -115,7 +114,7 @@ def proposals_manage(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@permission_required("events.manage_event", obj=selectors.event_with_call_for_manage)
+@permission_required("events.manage_event", obj=selectors.event_with_call)
 @require_POST
 def decisions_send(request: HttpRequest, slug: str) -> HttpResponse:
     event: Event = request.permission_object  # type: ignore[attr-defined]
@@ -131,17 +130,10 @@ def decisions_send(request: HttpRequest, slug: str) -> HttpResponse:
     return see_other(reverse("events:proposals_manage", kwargs={"slug": event.slug}))
 
 
-def _score_rows(reviews: Any, criteria: list[Any]) -> None:
-    """Each review's scores in the criteria's order (blank for a criterion added after it)."""
-    for review in reviews:
-        by_criterion = {score.criterion_id: score.score for score in review.scores.all()}
-        review.score_row = [by_criterion.get(criterion.pk) for criterion in criteria]
-
-
 @permission_required("events.manage_event", obj=selectors.proposal_for_manage)
 def proposal_manage(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     session: Session = request.permission_object  # type: ignore[attr-defined]
-    form = DecisionForm(request.POST or None)
+    form = DecisionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             decided = services.session_decide(session=session, state=form.cleaned_data["state"], by=request.user)
@@ -156,8 +148,7 @@ def proposal_manage(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             return see_other(reverse("events:proposal_manage", kwargs={"slug": session.event.slug, "pk": session.pk}))
     criteria = selectors.criteria_of(call_id=session.call_id)
     reviews = paginate(request, selectors.reviews_of(session))
-    reviews.object_list = list(reviews.object_list)
-    _score_rows(reviews.object_list, criteria)
+    reviews.object_list = selectors.with_score_rows(list(reviews.object_list), criteria)
     return render(
         request,
         "events/review/proposal.html",

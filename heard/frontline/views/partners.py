@@ -37,7 +37,7 @@ def register(request: HttpRequest) -> HttpResponse:
     partner = _partner(request)
     if partner is not None:
         return redirect("frontline:start")
-    form = PartnerForm(request.POST or None, areas=Area.objects.order_by("name"))
+    form = PartnerForm(request.POST if request.method == "POST" else None, areas=Area.objects.order_by("name"))
     if request.method == "POST" and form.is_valid():
         try:
             services.partner_register(user=request.user, **form.cleaned_data)
@@ -66,7 +66,7 @@ def flag(request: HttpRequest) -> HttpResponse:
     assert partner is not None  # noqa: S101 - the permission needs a verified partner
     if partner.guidance_read_at is None:
         return redirect("frontline:guidance")
-    form = FlagForm(request.POST or None)
+    form = FlagForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             if rate_limit_exceeded(
