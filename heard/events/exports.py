@@ -12,12 +12,12 @@ import datetime as dt
 import re
 import uuid
 import xml.etree.ElementTree as ET
-import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -78,19 +78,15 @@ def released_schedule(event: Event) -> ReleasedSchedule | None:
     )
 
 
-def _zone() -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
-
-
 def _ends(session: Session) -> dt.datetime:
-    starts: dt.datetime = session.published_starts_at  # type: ignore[assignment]
-    return session.published_ends_at or starts + dt.timedelta(minutes=session.duration)
+    """A released session's end (a release sets its start and end together)."""
+    return session.published_ends_at  # type: ignore[return-value]
 
 
 def _days(event: Event, sessions: list[Session], position: dict[int, int]) -> list[ScheduleDay]:
     """Every day of the event (and any day a released session falls on outside it), each from the
     doors opening to their closing, stretched to fit sessions outside the opening hours."""
-    zone = _zone()
+    zone = timezone.get_default_timezone()
     first, last = event.starts_at.astimezone(zone).date(), event.ends_at.astimezone(zone).date()
     by_date: dict[dt.date, list[Session]] = {first + dt.timedelta(days=n): [] for n in range((last - first).days + 1)}
     for session in sessions:
@@ -149,7 +145,7 @@ def _language() -> str:
 
 
 def _local(moment: dt.datetime) -> dt.datetime:
-    return moment.astimezone(_zone()).replace(microsecond=0)
+    return timezone.localtime(moment).replace(microsecond=0)
 
 
 def _abstract_and_description(session: Session) -> tuple[str, str]:

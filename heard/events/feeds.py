@@ -51,7 +51,7 @@ def event_calendar(event: Event) -> bytes:
         entry.add("location", event.place)
     if event.description:
         entry.add("description", event.description)
-    entry.add("url", settings.HEARD_SITE_URL + f"/events/{event.slug}/")
+    entry.add("url", settings.HEARD_SITE_URL + reverse("events:event", kwargs={"slug": event.slug}))
     calendar.add_component(entry)
     return calendar.to_ical()
 
@@ -72,7 +72,7 @@ def _session_entry(session: Session, event: Event) -> CalendarEvent:
     entry.add("uid", f"{session.guid}@{_uid_domain()}")
     entry.add("summary", without_control_characters(session.title))
     entry.add("dtstart", starts)
-    entry.add("dtend", session.published_ends_at or starts + dt.timedelta(minutes=session.duration))
+    entry.add("dtend", session.published_ends_at)
     entry.add("dtstamp", session.updated_at or timezone.now())
     location = _location(session, event)
     if location:
