@@ -14,16 +14,35 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import rules
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponse])
 ObjectGetter = Callable[..., Any]
 
 ACCESS_ATTRIBUTE = "heard_access"
+
+
+def _to_sign_in(request: HttpRequest) -> HttpResponse:
+    """Send someone who is not signed in to sign in, and back afterwards. For a request htmx made
+    (a button or a drop on a page), htmx is told to take the whole page there, and back to the
+    page they were on, rather than swapping the sign-in page into a part of it."""
+    if request.headers.get("HX-Request") != "true":
+        return redirect_to_login(request.get_full_path())
+    current = urlsplit(request.headers.get("HX-Current-URL", ""))
+    back = request.get_full_path()
+    if current.path.startswith("/") and url_has_allowed_host_and_scheme(
+        current.geturl(), allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = current.path + (f"?{current.query}" if current.query else "")
+    response = HttpResponse(status=204)
+    response["HX-Redirect"] = redirect_to_login(back)["Location"]
+    return response
 
 
 def public(view: ViewFunc) -> ViewFunc:
@@ -38,7 +57,7 @@ def login_required(view: ViewFunc) -> ViewFunc:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
+            return _to_sign_in(request)
         return view(request, *args, **kwargs)
 
     setattr(wrapper, ACCESS_ATTRIBUTE, "login")
@@ -65,7 +84,7 @@ def permission_required(
             if not request.user.is_authenticated:
                 # No permission is ever given to anonymous visitors (open pages use @public), and
                 # sending them to sign in before loading anything tells them nothing about what exists.
-                return redirect_to_login(request.get_full_path())
+                return _to_sign_in(request)
             target = obj(request, *args, **kwargs) if obj is not None else None
             if not _holds(request.user, permission, target, strict):
                 raise PermissionDenied

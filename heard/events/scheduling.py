@@ -10,6 +10,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -244,6 +245,9 @@ class Cell:
     time: dt.time
     rowspan: int = 1
     placements: list[Placement] = field(default_factory=list)
+    # What the editor draws for each of `placements` (its cards, with their forms): filled in by
+    # the selector, which knows the sessions; nothing here reads it.
+    cards: list[Any] = field(default_factory=list)
 
 
 @dataclass
@@ -262,7 +266,7 @@ def _floor(minutes: int, slot: int) -> int:
     return minutes // slot * slot
 
 
-def _minutes(moment: dt.datetime) -> int:
+def _minutes(moment: dt.time | dt.datetime) -> int:
     return moment.hour * 60 + moment.minute
 
 
@@ -289,8 +293,9 @@ def day_grids(
     grids = []
     for day in sorted(set(opening.days) | set(by_day)):
         todays = by_day.get(day, [])
-        first = _floor(_minutes(dt.datetime.combine(day, opening.opens)), slot)
-        last = _minutes(dt.datetime.combine(day, opening.closes)) or 24 * 60
+        # The doors always close after they open (the event's form and service see to it).
+        first = _floor(_minutes(opening.opens), slot)
+        last = _minutes(opening.closes)
         for placement in todays:
             start = placement.starts_at.astimezone(zone)  # type: ignore[union-attr]
             end = placement.ends_at.astimezone(zone)  # type: ignore[union-attr]

@@ -279,3 +279,24 @@ def test_staff_page_access_matrix(request, client_for, provider, name, persona) 
     response = client_for(user).get(reverse(name, kwargs=kwargs))
     expected = 200 if persona in ALLOWED[name] else 403
     assert response.status_code == expected
+
+
+@pytest.mark.django_db
+def test_signed_out_htmx_request_sends_the_whole_page_to_sign_in_and_back(client_for) -> None:
+    # A signed-in page's button, pressed after the sign-in expired: htmx is told to go to sign in
+    # (204 + HX-Redirect) and come back to the page it was on, not the address the button posted to.
+    from urllib.parse import quote
+
+    page = "/events/manage/?page=2"
+    response = client_for(None).get(
+        reverse("events:manage"), headers={"HX-Request": "true", "HX-Current-URL": f"http://testserver{page}"}
+    )
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == f"{reverse('account_login')}?next={quote(page, safe='/')}"
+    # Another site's page is not somewhere to come back to.
+    response = client_for(None).get(
+        reverse("events:manage"), headers={"HX-Request": "true", "HX-Current-URL": "https://evil.example/x"}
+    )
+    assert response["HX-Redirect"] == f"{reverse('account_login')}?next={quote(reverse('events:manage'))}"
+    # Without htmx, an ordinary redirect.
+    assert client_for(None).get(reverse("events:manage")).status_code == 302

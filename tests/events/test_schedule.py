@@ -1,19 +1,28 @@
-"""The schedule: placing sessions (by form and by htmx), two organisers moving the same session,
-conflicts, releases with their changelog and emails, the public schedule and its queries."""
+"""The schedule: placing sessions (by form and by htmx, across the clock changes), two organisers
+moving the same session, conflicts, releases with their changelog and emails, the public schedule
+and its queries, who may do what, and the editor's script in a browser."""
 
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import quote
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from heard.core.models import ActivityLog
+from heard.core.models import ActivityLog, OutboundEmail
 from heard.events import scheduling
-from heard.events.models import AgendaItem, Event, Registration, Room, ScheduleRelease, Session, SessionHost
+from heard.events.models import AgendaItem, Event, Registration, Room, ScheduleRelease, Session, SessionHost, Venue
+from heard.events.selectors import schedule as selectors
 from heard.events.services import schedule as services
-from tests.factories import SessionFactory, UserFactory, festival
+from tests.factories import (
+    MembershipFactory,
+    SessionFactory,
+    UserFactory,
+    add_totp,
+    festival,
+)
 
 ZONE = dt.UTC
 
@@ -611,7 +620,7 @@ def test_schedule_changes_runs_a_fixed_number_of_queries(client, django_assert_n
         session.refresh_from_db()
         place(session, rooms(event)[number % 2 + 1], at(event, 0, "15:00"))
         release(event, despite_conflicts=True)
-    with django_assert_num_queries(4):  # event, its themes, count, releases with who published them
+    with django_assert_num_queries(4):  # event, its themes, count, releases
         response = client.get(reverse("events:schedule_changes", kwargs={"slug": event.slug}))
     assert response.content.decode().count('<section class="schedule-release"') == count
 
@@ -637,3 +646,272 @@ def test_schedule_editor_is_for_the_organisers_only(client_for, resident, manage
     assert other_organiser == 403
     session.refresh_from_db()
     assert session.room is None
+
+
+@pytest.mark.django_db
+def test_schedule_place_is_refused_to_the_organisers_of_another_organisation(
+    client_for, convener, other_provider, event
+) -> None:
+    session = SessionFactory(event=event, state="accepted")
+    outsider = UserFactory(email="convener@brightwater.example")
+    MembershipFactory(user=outsider, organisation=other_provider, role="convener")
+    add_totp(outsider)
+    client = client_for(outsider)
+
+    placing = client.post(place_url(session), form_data(event, rooms(event)[0], 0, "10:00", 0))
+    releasing = client.post(release_url(event), {"note": "Ours now", "publish_anyway": "on"})
+
+    assert placing.status_code == 403
+    assert releasing.status_code == 403
+    session.refresh_from_db()
+    assert (session.room, session.starts_at, session.schedule_version) == (None, None, 0)
+    assert not ScheduleRelease.objects.filter(event=event).exists()
+    # Their own organisation's convener may.
+    own = client_for(convener).post(place_url(session), form_data(event, rooms(event)[0], 0, "10:00", 0))
+    assert own.status_code == 303
+
+
+@pytest.mark.django_db
+def test_schedule_place_of_a_session_of_another_event_is_not_found(client_for, manager, event) -> None:
+    elsewhere = SessionFactory(event=festival(event.organisation), state="accepted")
+    url = reverse("events:schedule_place", kwargs={"slug": event.slug, "pk": elsewhere.pk})
+
+    response = client_for(manager).post(url, form_data(event, rooms(event)[0], 0, "10:00", 0))
+
+    assert response.status_code == 404
+    elsewhere.refresh_from_db()
+    assert elsewhere.room is None
+
+
+@pytest.mark.django_db
+def test_schedule_place_on_a_day_off_the_event_that_the_editor_offers_is_accepted(client_for, manager, event) -> None:
+    room = rooms(event)[0]
+    # An organiser put a session on the day after the festival (the editor warns, and allows it).
+    place(SessionFactory(event=event, state="accepted", title="The day after"), room, at(event, 3, "10:00"))
+    session = SessionFactory(event=event, state="accepted", title="To join it")
+    day_after = (timezone.localtime(event.starts_at).date() + dt.timedelta(days=3)).isoformat()
+    client = client_for(manager)
+
+    page = client.get(edit_url(event)).content.decode()
+    form = page[page.index(f'id="session-{session.pk}-day"') :]
+    assert f'<option value="{day_after}">' in form[: form.index("</select>")]
+
+    response = client.post(place_url(session), form_data(event, room, 3, "14:00", 0))
+
+    assert response.status_code == 303
+    session.refresh_from_db()
+    assert session.starts_at == at(event, 3, "14:00")
+
+
+def _at_the_clock_change(event: Event, first: dt.date) -> Event:
+    """The festival, moved to three days ending on `first` + 2 (in Europe/London)."""
+    starts = timezone.make_aware(dt.datetime.combine(first, dt.time(9)))
+    Event.objects.filter(pk=event.pk).update(starts_at=starts, ends_at=starts + dt.timedelta(days=2, hours=9))
+    event.refresh_from_db()
+    return event
+
+
+def _sent(room: Room, day: str, clock: str, version: int = 0) -> dict[str, str]:
+    return {"room": str(room.pk), "day": day, "time": clock, "version": str(version), "action": "place"}
+
+
+@pytest.mark.django_db
+def test_schedule_place_across_the_clock_change_ends_when_its_minutes_are_up(client_for, manager, event) -> None:
+    event = _at_the_clock_change(event, dt.date(2030, 3, 29))
+    session = SessionFactory(event=event, state="accepted", duration=90)
+
+    # 00:30 on the night the clocks go forward at 01:00: 90 minutes later it is 03:00 on the clock.
+    response = client_for(manager).post(place_url(session), _sent(rooms(event)[0], "2030-03-31", "00:30"))
+
+    assert response.status_code == 303
+    session.refresh_from_db()
+    assert session.starts_at == dt.datetime(2030, 3, 31, 0, 30, tzinfo=dt.UTC)
+    assert session.ends_at == dt.datetime(2030, 3, 31, 2, 0, tzinfo=dt.UTC)
+    assert session.ends_at - session.starts_at == dt.timedelta(minutes=90)
+    assert timezone.localtime(session.ends_at).strftime("%H:%M") == "03:00"
+
+
+@pytest.mark.django_db
+def test_schedule_place_at_a_time_the_clocks_skip_is_refused_beside_the_time(client_for, manager, event) -> None:
+    event = _at_the_clock_change(event, dt.date(2030, 3, 29))
+    session = SessionFactory(event=event, state="accepted")
+
+    response = client_for(manager).post(place_url(session), _sent(rooms(event)[0], "2030-03-31", "01:30"))
+
+    assert response.status_code == 400
+    body = response.content.decode()
+    problem = "There is no 01:30 on Sunday 31 March: the clocks go forward an hour that night. Choose another time."
+    assert f'id="session-{session.pk}-time_error"><span class="visually-hidden">Error:</span> {problem}' in body
+    assert f'href="#session-{session.pk}-time">{problem}' in body
+    assert f'name="time" value="01:30" id="session-{session.pk}-time"' in body  # the input is kept
+    session.refresh_from_db()
+    assert (session.starts_at, session.schedule_version) == (None, 0)
+
+
+@pytest.mark.django_db
+def test_schedule_place_at_a_time_that_happens_twice_is_refused_beside_the_time(client_for, manager, event) -> None:
+    event = _at_the_clock_change(event, dt.date(2030, 10, 25))
+    session = SessionFactory(event=event, state="accepted")
+
+    response = client_for(manager).post(place_url(session), _sent(rooms(event)[0], "2030-10-27", "01:30"))
+
+    assert response.status_code == 400
+    problem = "01:30 happens twice on Sunday 27 October, as the clocks go back an hour that night. Choose another time."
+    assert f'id="session-{session.pk}-time_error"><span class="visually-hidden">Error:</span> {problem}' in (
+        response.content.decode()
+    )
+    session.refresh_from_db()
+    assert session.starts_at is None
+
+
+@pytest.mark.django_db
+def test_schedule_place_by_htmx_after_the_sign_in_expired_sends_the_page_to_sign_in(client_for, event) -> None:
+    session = SessionFactory(event=event, state="accepted")
+
+    response = client_for(None).post(
+        place_url(session),
+        form_data(event, rooms(event)[0], 0, "10:00", 0),
+        # As htmx sends them: the request is its own, made from the editor's page.
+        headers={"HX-Request": "true", "HX-Current-URL": f"http://testserver{edit_url(event)}"},
+    )
+
+    # Not a redirect, which htmx would follow and swap the sign-in page into the editor.
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == f"{reverse('account_login')}?next={quote(edit_url(event))}"
+    session.refresh_from_db()
+    assert session.room is None
+    # Without htmx, the browser is sent to sign in as before.
+    plain = client_for(None).post(place_url(session), form_data(event, rooms(event)[0], 0, "10:00", 0))
+    assert plain.status_code == 302
+    assert "login" in plain["Location"]
+
+
+@pytest.mark.django_db
+def test_release_publish_writes_no_email_until_it_is_committed(
+    event, django_capture_on_commit_callbacks, mailoutbox
+) -> None:
+    session = SessionFactory(event=event, state="confirmed", title="Moved session")
+    place(session, rooms(event)[0], at(event, 0, "10:00"))
+    release(event)
+    fans = [UserFactory() for _ in range(3)]
+    for fan in fans:
+        AgendaItem.objects.create(user=fan, session=session)
+    session.refresh_from_db()
+    place(session, rooms(event)[1], at(event, 1, "10:00"))
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        second = release(event)
+        # Nothing is written for the emails while publishing holds the schedule's locks.
+        assert not OutboundEmail.objects.exists()
+    for callback in callbacks:
+        callback()
+
+    assert len(mailoutbox) == 0  # the emails are queued (their own commit sends them)
+    assert sorted(OutboundEmail.objects.values_list("recipient", flat=True)) == sorted(fan.email for fan in fans)
+    assert ActivityLog.objects.get(action="schedule.release_emailed", object_id=str(second.pk)).data == {
+        "version": 2,
+        "emailed": 3,
+    }
+
+
+@pytest.mark.django_db
+def test_release_notify_run_again_emails_nobody_twice(event, django_capture_on_commit_callbacks, mailoutbox) -> None:
+    from heard.events.tasks import release_notify
+
+    session = SessionFactory(event=event, state="confirmed", title="Moved session")
+    place(session, rooms(event)[0], at(event, 0, "10:00"))
+    release(event)
+    fan = UserFactory()
+    AgendaItem.objects.create(user=fan, session=session)
+    Registration.objects.create(event=event, session=session, user=fan, status="booked")
+    session.refresh_from_db()
+    place(session, rooms(event)[1], at(event, 1, "10:00"))
+    with django_capture_on_commit_callbacks(execute=True):
+        second = release(event)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        release_notify.enqueue(release_id=second.pk)
+
+    assert [message.to for message in mailoutbox] == [[fan.email]]
+    assert "“Moved session” has moved: it is now in Room 2 on" in mailoutbox[0].body
+
+
+@pytest.mark.django_db
+def test_release_publish_counts_the_warnings_the_editor_showed(client_for, manager, event) -> None:
+    room = rooms(event)[0]
+    place(SessionFactory(event=event, state="accepted"), room, at(event, 0, "10:00"))
+    place(SessionFactory(event=event, state="accepted"), room, at(event, 0, "10:00"))
+    # A session left in a small room of the venue the festival has since moved from.
+    old_room = Room.objects.create(venue=event.venue, name="Old hall", capacity=5, position=9)
+    place(SessionFactory(event=event, state="accepted", expected_audience=50), old_room, at(event, 1, "10:00"))
+    new_venue = Venue.objects.create(organisation=event.organisation, name="New hall")
+    for number, old in enumerate(rooms(event)[:3]):
+        Room.objects.create(venue=new_venue, name=old.name, capacity=old.capacity, position=number)
+    Event.objects.filter(pk=event.pk).update(venue=new_venue)
+    Session.objects.filter(event=event, room=room).update(room=Room.objects.get(venue=new_venue, position=0))
+    client = client_for(manager)
+
+    editor = client.get(edit_url(event)).content.decode()
+    refused = client.post(release_url(event), {"note": ""})
+
+    assert "There are 2 warnings" in editor
+    assert refused.status_code == 400
+    assert "The schedule has 2 warnings." in refused.content.decode()
+
+
+@pytest.mark.django_db
+def test_schedule_shows_only_the_sessions_the_exports_show(client, event) -> None:
+    kept = SessionFactory(event=event, state="confirmed", title="Kept")
+    roomless = SessionFactory(event=event, state="confirmed", title="Its room was taken down")
+    room_1, room_2, _room_3 = rooms(event)
+    place(kept, room_1, at(event, 0, "10:00"))
+    place(roomless, room_2, at(event, 0, "11:00"))
+    release(event)
+    room_2.delete()  # the released session keeps its time, but not its room
+
+    body = client.get(schedule_url(event)).content.decode()
+    exported = client.get(reverse("events:schedule_json", kwargs={"slug": event.slug})).content.decode()
+
+    assert "Kept" in body
+    assert "Kept" in exported
+    assert "Its room was taken down" not in body
+    assert "Its room was taken down" not in exported
+
+
+@pytest.mark.django_db
+def test_schedule_shows_only_the_names_hosts_gave(client, event) -> None:
+    session = SessionFactory(event=event, state="confirmed", title="Kept")
+    SessionHost.objects.create(
+        session=session, email="quiet@example.org", user=UserFactory(display_name="Account Name"), name=""
+    )
+    place(session, rooms(event)[0], at(event, 0, "10:00"))
+    release(event)
+
+    body = client.get(schedule_url(event)).content.decode()
+
+    assert f"<td>{session.proposer.display_name}</td>" in body  # the name the proposer gave as a host
+    assert "Account Name" not in body
+    assert "quiet@example.org" not in body
+
+
+@pytest.mark.django_db
+def test_schedule_edit_counts_the_changes_of_each_release_without_loading_them(client_for, manager, event) -> None:
+    for clock in ("10:00", "11:00"):
+        place(SessionFactory(event=event, state="accepted"), rooms(event)[0], at(event, 0, clock))
+    release(event)
+
+    listed = selectors.recent_releases(event)
+    body = client_for(manager).get(edit_url(event)).content.decode()
+
+    assert [(release.version, release.change_count) for release in listed] == [(1, 2)]
+    assert "changes" in listed[0].get_deferred_fields()
+    assert '<tr><th scope="row">1</th>' in body
+    assert "<td>2</td>" in body
+
+
+def test_benchmark_fails_when_the_target_is_missed() -> None:
+    from benchmarks.schedule import TARGET_MEDIAN_MS, exit_code
+
+    assert exit_code(same_queries=True, worst_median_ms=TARGET_MEDIAN_MS) == 0
+    assert exit_code(same_queries=True, worst_median_ms=TARGET_MEDIAN_MS + 0.1) == 1
+    assert exit_code(same_queries=False, worst_median_ms=1.0) == 1

@@ -4,8 +4,6 @@ script fills in when a card is dropped), and publishing a release."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any, cast
 
 from django import forms
@@ -14,15 +12,47 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from heard.events.models import Room
+from heard.events.selectors.schedule import PlaceChoices, PlaceValues
 from heard.events.services.schedule import NOTE_LIMIT
 
 
-class PlaceForm(forms.Form):
-    """Where to put one session. The rooms and days are given (no query per form: the editor shows
-    one form for each session). Field names stay plain, so the ids carry the session instead."""
+def _local_moment(day: dt.date, time: dt.time, zone: dt.tzinfo) -> tuple[dt.datetime | None, str]:
+    """The moment a local day and time name, or None and why not: on the night the clocks go
+    forward some times never happen, and on the night they go back some happen twice (and which
+    of the two is meant cannot be told)."""
+    wall = dt.datetime.combine(day, time)
+    earlier, later = wall.replace(tzinfo=zone, fold=0), wall.replace(tzinfo=zone, fold=1)
+    if earlier.utcoffset() == later.utcoffset():
+        return earlier, ""
+    values = {"time": time.strftime("%H:%M"), "day": date_format(day, "l j F")}
+    # A time that never happens does not come back unchanged from UTC; one that happens twice does.
+    if earlier.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != wall:
+        return None, str(
+            _("There is no %(time)s on %(day)s: the clocks go forward an hour that night. Choose another time.")
+            % values
+        )
+    return None, str(
+        _("%(time)s happens twice on %(day)s, as the clocks go back an hour that night. Choose another time.") % values
+    )
 
-    room = forms.TypedChoiceField(label=_("Room"), coerce=int, error_messages={"required": _("Choose a room.")})
-    day = forms.ChoiceField(label=_("Day"), error_messages={"required": _("Choose a day.")})
+
+class PlaceForm(forms.Form):
+    """Where to put one session. The rooms and days are given, as the editor offered them (no
+    query per form: the editor shows one form for each session). Field names stay plain, so the
+    ids carry the session instead."""
+
+    room = forms.TypedChoiceField(
+        label=_("Room"),
+        coerce=int,
+        error_messages={
+            "required": _("Choose a room."),
+            "invalid_choice": _("Choose one of the rooms at this event's venue."),
+        },
+    )
+    day = forms.ChoiceField(
+        label=_("Day"),
+        error_messages={"required": _("Choose a day."), "invalid_choice": _("Choose one of the days in the list.")},
+    )
     time = forms.TimeField(
         label=_("Starts at"),
         widget=forms.TimeInput(attrs={"type": "time", "step": 900}, format="%H:%M"),
@@ -33,78 +63,38 @@ class PlaceForm(forms.Form):
     )
     version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
 
-    def __init__(
-        self, *args: Any, session_id: int, rooms: Sequence[Room], days: Sequence[dt.date], **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, session_id: int, choices: PlaceChoices, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", f"session-{session_id}-%s")
         super().__init__(*args, **kwargs)
-        self.rooms = {room.pk: room for room in rooms}
-        cast(forms.ChoiceField, self.fields["room"]).choices = [
-            ("", _("Choose a room")),
-            *((room.pk, room.name) for room in rooms),
-        ]
-        cast(forms.ChoiceField, self.fields["day"]).choices = [
-            (day.isoformat(), date_format(day, "l j F")) for day in days
-        ]
+        self.rooms = choices.rooms
+        cast(forms.ChoiceField, self.fields["room"]).choices = choices.room_choices
+        cast(forms.ChoiceField, self.fields["day"]).choices = choices.day_choices
 
     def clean_room(self) -> Room:
-        room = self.rooms.get(self.cleaned_data["room"])
-        if room is None:
-            raise forms.ValidationError(_("Choose one of the rooms at this event's venue."))
-        return room
+        return self.rooms[self.cleaned_data["room"]]
 
     def clean_day(self) -> dt.date:
         return dt.date.fromisoformat(self.cleaned_data["day"])
 
-    @property
-    def starts_at(self) -> dt.datetime:
-        return timezone.make_aware(dt.datetime.combine(self.cleaned_data["day"], self.cleaned_data["time"]))
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("day") and cleaned.get("time"):
+            starts_at, problem = _local_moment(cleaned["day"], cleaned["time"], timezone.get_current_timezone())
+            if starts_at is None:
+                self.add_error("time", problem)
+            else:
+                cleaned["starts_at"] = starts_at
+        return cleaned
 
-
-@dataclass
-class PlaceValues:
-    """What one session's place form shows in the editor: its values (as the session is, or as
-    they were sent when refused) and their errors. The editor shows a form for each of hundreds of
-    sessions, so it writes the inputs itself from these, instead of rendering a Django form each."""
-
-    room: str
-    day: str
-    time: str
-    version: int
-    errors: dict[str, list[str]] = field(default_factory=dict)
-
-    @property
-    def general_errors(self) -> list[str]:
-        """Errors about the form as a whole (and the hidden version), shown above its fields."""
-        return self.errors.get("__all__", []) + self.errors.get("version", [])
-
-
-def place_values(session: Any, bound: PlaceForm | None = None) -> PlaceValues:
-    if bound is not None:
+    def values(self) -> PlaceValues:
+        """What was sent, with its errors, for the editor to show in this session's form again
+        (the editor gives it the session's version)."""
         return PlaceValues(
-            room=str(bound.data.get("room", "")),
-            day=str(bound.data.get("day", "")),
-            time=str(bound.data.get("time", "")),
-            version=session.schedule_version,
-            errors={name: [str(error) for error in errors] for name, errors in bound.errors.items()},
+            room=str(self.data.get("room", "")),
+            day=str(self.data.get("day", "")),
+            time=str(self.data.get("time", "")),
+            errors={name: [str(error) for error in errors] for name, errors in self.errors.items()},
         )
-    if session.starts_at is None:
-        return PlaceValues(room="", day="", time="", version=session.schedule_version)
-    local = timezone.localtime(session.starts_at)
-    return PlaceValues(
-        room=str(session.room_id or ""),
-        day=local.date().isoformat(),
-        time=local.strftime("%H:%M"),
-        version=session.schedule_version,
-    )
-
-
-def place_choices(rooms: Sequence[Room], days: Sequence[dt.date]) -> dict[str, list[tuple[str, str]]]:
-    """The rooms and days every place form offers (values as the browser sends them back)."""
-    return {
-        "room_choices": [("", str(_("Choose a room"))), *((str(room.pk), room.name) for room in rooms)],
-        "day_choices": [(day.isoformat(), date_format(day, "l j F")) for day in days],
-    }
 
 
 class UnplaceForm(forms.Form):

@@ -15,21 +15,24 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from heard.core.models import ActivityLog
 from heard.core.services import email_queue, log_action
 from heard.core.text import without_control_characters
 from heard.events.enums import SCHEDULABLE_STATES, RegistrationStatus
 from heard.events.models import AgendaItem, Event, Registration, Room, ScheduleRelease, Session
-from heard.events.selectors.schedule import UNSHOWN, conflicts_of
+from heard.events.selectors.schedule import UNSHOWN, conflicts_of, venue_rooms
 
 ADDED, MOVED, REMOVED = "added", "moved", "removed"
 NOTE_LIMIT = 300
+# The log entry of a release's emails: its being there is what keeps them to once per release.
+RELEASE_EMAILED = "schedule.release_emailed"
 
 
 class StaleSchedule(Exception):
@@ -67,7 +70,9 @@ def session_place(*, session: Session, room: Room, starts_at: dt.datetime, expec
     _check_version(locked, expected_version)
     locked.room = room
     locked.starts_at = starts_at
-    locked.ends_at = starts_at + dt.timedelta(minutes=locked.duration)
+    # In UTC: adding minutes to a local time adds them to the clock on the wall, which is an hour
+    # out for a session that runs over the night the clocks change.
+    locked.ends_at = starts_at.astimezone(dt.UTC) + dt.timedelta(minutes=locked.duration)
     locked.schedule_version += 1
     locked.save(update_fields=["room", "starts_at", "ends_at", "schedule_version", "updated_at"])
     log_action(
@@ -174,10 +179,43 @@ def describe_change(change: dict[str, Any]) -> str:
     }
 
 
-def _notify(*, event: Event, release: ScheduleRelease, changes: list[dict[str, Any]]) -> int:
-    """Email each person who has a moved or removed session in their agenda, or a place (or a
-    place in the queue) for it: once, listing all their changes. Returns how many were emailed."""
-    affecting = {change["session"]: change for change in changes if change["change"] in (MOVED, REMOVED)}
+def _affecting(changes: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    """The changes people are told about (a session added is news to nobody's agenda), by session."""
+    return {change["session"]: change for change in changes if change["change"] in (MOVED, REMOVED)}
+
+
+@transaction.atomic
+def release_notify(*, release_id: int) -> int:
+    """Email each person who has a session that a release moved or removed in their agenda, or a
+    place (or a place in the queue) for it: once, listing all their changes, from the release's
+    changelog. Run by a background task once the release is committed, so the emails are written
+    outside the lock publishing holds on the schedule. Once per release: run again (a retried
+    task), it sends nothing. Returns how many people were emailed."""
+    # Only the release row is locked (not the event's, which publishing locks): two runs of the
+    # task wait for each other here, and the second finds the first one's log entry.
+    release = (
+        ScheduleRelease.objects.select_for_update(of=("self",))
+        .select_related("event__organisation")
+        .filter(pk=release_id)
+        .first()
+    )
+    if release is None:
+        return 0
+    target = {"object_type": release._meta.label_lower, "object_id": str(release.pk)}
+    if ActivityLog.objects.filter(action=RELEASE_EMAILED, **target).exists():
+        return 0
+    emailed = _notify(event=release.event, release=release, affecting=_affecting(release.changes))
+    log_action(
+        action=RELEASE_EMAILED,
+        target=release,
+        organisation_id=release.event.organisation_id,
+        data={"version": release.version, "emailed": emailed},
+    )
+    return emailed
+
+
+def _notify(*, event: Event, release: ScheduleRelease, affecting: dict[int, dict[str, Any]]) -> int:
+    """One email to each person with an affected session in their agenda or a place for it."""
     if not affecting:
         return 0
     sessions_of: dict[int, set[int]] = defaultdict(set)
@@ -232,14 +270,11 @@ def release_publish(*, event: Event, by: Any, note: str = "", despite_conflicts:
     sessions = list(
         Session.objects.select_for_update().filter(event=event).defer(*UNSHOWN).prefetch_related("hosts").order_by("pk")
     )
-    room_ids = {s.room_id for s in sessions} | {s.published_room_id for s in sessions}
-    # The venue's rooms, and any other room a session is (or was published) in.
-    rooms = {
-        room.pk: room
-        for room in Room.objects.filter(Q(pk__in=[pk for pk in room_ids if pk]) | Q(venue_id=event.venue_id or 0))
-    }
+    # The warnings are worked out as the editor works them out (the same rooms, the same
+    # sessions), so the count here is the one the organiser saw there.
+    venue = venue_rooms(event)
     schedulable = [session for session in sessions if session.state in SCHEDULABLE_STATES]
-    conflicts = conflicts_of(schedulable, rooms, event)
+    conflicts = conflicts_of(schedulable, venue, event)
     if conflicts and not despite_conflicts:
         count = sum(len(found) for found in conflicts.values())
         raise ValidationError(
@@ -252,6 +287,10 @@ def release_publish(*, event: Event, by: Any, note: str = "", despite_conflicts:
                 % {"count": count}
             }
         )
+    # The changelog names every room, including one a session is (or was released) in that is
+    # not at the venue any more (the event moved).
+    elsewhere = ({s.room_id for s in sessions} | {s.published_room_id for s in sessions}) - set(venue) - {None}
+    rooms = {**venue, **Room.objects.in_bulk(elsewhere)} if elsewhere else venue
     changes = _changelog(sessions, rooms)
     if not changes:
         raise ValidationError(_("Nothing has changed since the last release, so there is nothing to publish."))
@@ -283,7 +322,11 @@ def release_publish(*, event: Event, by: Any, note: str = "", despite_conflicts:
         published_at=now,
         published_by=by if getattr(by, "is_authenticated", False) else None,
     )
-    emailed = _notify(event=event, release=release, changes=changes)
+    if _affecting(changes):
+        from heard.events.tasks import release_notify as notify_task
+
+        release_id = release.pk
+        transaction.on_commit(lambda: notify_task.enqueue(release_id=release_id))
     log_action(
         action="schedule.released",
         by=by,
@@ -295,7 +338,6 @@ def release_publish(*, event: Event, by: Any, note: str = "", despite_conflicts:
             "moved": sum(1 for c in changes if c["change"] == MOVED),
             "removed": sum(1 for c in changes if c["change"] == REMOVED),
             "conflicts": len(conflicts),
-            "emailed": emailed,
         },
     )
     return release

@@ -5,7 +5,7 @@ release to the next, and the organisers' editor, where sessions are placed in ro
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,8 +22,7 @@ from heard.core.forms import add_validation_errors
 from heard.core.http import see_other
 from heard.core.pagination import page_query, paginate
 from heard.core.permissions import permission_required, public
-from heard.events import scheduling
-from heard.events.forms.schedule import PlaceForm, PlaceValues, ReleaseForm, UnplaceForm, place_choices, place_values
+from heard.events.forms.schedule import PlaceForm, ReleaseForm, UnplaceForm
 from heard.events.models import Event, Session
 from heard.events.selectors import agenda as agenda_selectors
 from heard.events.selectors import events as event_selectors
@@ -42,9 +42,7 @@ def schedule(request: HttpRequest, slug: str) -> HttpResponse:
     event = event_selectors.published_event(request, slug)
     published = selectors.published_schedule(event=event)
     agenda = (
-        agenda_selectors.agenda_session_ids(user=request.user, event=event)
-        if published.release is not None and request.user.is_authenticated
-        else set()
+        agenda_selectors.agenda_session_ids(user=request.user, event=event) if published.release is not None else set()
     )
     session_url = _url_for_each("events:session", event.slug)
     agenda_url = _url_for_each("events:agenda_toggle", event.slug)
@@ -80,16 +78,6 @@ def schedule_changes(request: HttpRequest, slug: str) -> HttpResponse:
 # The editor.
 
 
-@dataclass
-class Card:
-    """A session as the editor shows it: where it is, its warnings, and its form's values."""
-
-    session: Session
-    values: PlaceValues
-    warnings: list[scheduling.Conflict] = field(default_factory=list)
-    action: str = ""
-
-
 def _rows(request: HttpRequest) -> int | None:
     rows = request.GET.get("rows", "")
     return int(rows) if rows in ("15", "30") else None
@@ -104,52 +92,44 @@ def _render_editor(
     request: HttpRequest,
     event: Event,
     *,
-    bound: PlaceForm | UnplaceForm | None = None,
-    bound_pk: int | None = None,
-    notice: str = "",
-    notice_tone: str = "success",
+    refused: PlaceForm | None = None,
+    focus_pk: int | None = None,
     release_form: ReleaseForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    """The editor as it is now. What happened (a move, or why it was refused) is in the request's
+    messages: the page shows them at its top, and an htmx answer in the editor's live region."""
     rows = _rows(request)
-    editor = selectors.schedule_for_edit(event=event, slot=rows)
-    query = f"?rows={rows}" if rows else ""
-    place_url = _url_for_each("events:schedule_place", event.slug)
-    cards = {}
-    for session in editor.sessions:
-        refused = bound if session.pk == bound_pk and isinstance(bound, PlaceForm) else None
-        cards[session.pk] = Card(
-            session=session,
-            values=place_values(session, refused),
-            warnings=editor.conflicts.get(session.pk, []),
-            action=place_url(session.pk) + query,
-        )
-    grids = []
-    for grid in editor.grids:
-        for row in grid.rows:
-            for cell in row.cells:
-                cell.cards = [cards[placement.session_id] for placement in cell.placements]  # type: ignore[attr-defined]
-        grids.append(grid)
-    error_form = release_form if release_form is not None and release_form.errors else bound
+    editor = selectors.schedule_for_edit(
+        event=event, slot=rows, refused={focus_pk: refused.values()} if refused and focus_pk else None
+    )
+    error_form = release_form if release_form is not None and release_form.errors else refused
     context = {
         "event": event,
         "editor": editor,
-        "grids": grids,
-        "unplaced": [cards[session.pk] for session in editor.unplaced],
-        "warned": [cards[session.pk] for session in editor.with_warnings],
         "release_form": release_form or ReleaseForm(),
         "error_form": error_form if error_form is not None and error_form.errors else None,
-        "notice": notice,
-        "notice_tone": notice_tone,
-        "focus_pk": bound_pk,
+        "focus_pk": focus_pk,
+        # Each card's form goes to this address followed by the session's id: one reverse() for
+        # the hundreds of cards.
+        "place_base": _editor_url(event),
+        "query": f"?rows={rows}" if rows else "",
         "rows": rows,
         "other_rows": 30 if editor.slot == 15 else 15,
-        **place_choices(editor.rooms, editor.days),
+        "room_choices": editor.choices.room_choices,
+        "day_choices": editor.choices.day_choices,
     }
     if _is_htmx(request):
         # htmx swaps only successful answers: refusals are shown in place, so always 200.
         return render(request, "events/schedule/_editor_response.html", context)
     return render(request, "events/schedule/edit.html", context, status=status)
+
+
+def _tell(request: HttpRequest, level: int, notice: str, pk: int | None = None) -> None:
+    """Add what happened to the messages, with a link to the session concerned."""
+    if pk is not None:
+        notice = format_html('{} <a href="#session-{}">{}</a>', notice, pk, _("Go to the session"))
+    messages.add_message(request, level, notice)
 
 
 @permission_required("events.manage_event", obj=event_selectors.event_for_manage)
@@ -168,67 +148,66 @@ def _where_now(session: Session) -> str:
     }
 
 
+def _move(form: PlaceForm | UnplaceForm, session: Session, by: Any) -> str:
+    """Make the move a valid form asks for; say what was done."""
+    if isinstance(form, UnplaceForm):
+        moved = services.session_unplace(session=session, expected_version=form.cleaned_data["version"], by=by)
+        return _("“%(title)s” is out of the schedule, with the sessions to place.") % {"title": moved.title}
+    room = form.cleaned_data["room"]
+    moved = services.session_place(
+        session=session,
+        room=room,
+        starts_at=form.cleaned_data["starts_at"],
+        expected_version=form.cleaned_data["version"],
+        by=by,
+    )
+    local = timezone.localtime(moved.starts_at)
+    return _("“%(title)s” is now in %(room)s on %(day)s at %(time)s.") % {
+        "title": moved.title,
+        "room": room.name,
+        "day": date_format(local, "l j F"),
+        "time": local.strftime("%H:%M"),
+    }
+
+
 @permission_required("events.manage_event", obj=event_selectors.event_for_manage)
 @require_POST
 def schedule_place(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Place a session (or take it out of the schedule), from its form or a drop on the grid."""
     event: Event = request.permission_object  # type: ignore[attr-defined]
     session = get_object_or_404(Session.objects.defer(*selectors.UNSHOWN), event=event, pk=pk)
-    removing = request.POST.get("action") == "remove"
     form: PlaceForm | UnplaceForm
-    if removing:
+    if request.POST.get("action") == "remove":
         form = UnplaceForm(request.POST)
     else:
-        days = list(selectors.event_days(event))
-        if session.starts_at is not None and timezone.localtime(session.starts_at).date() not in days:
-            days.append(timezone.localtime(session.starts_at).date())
-        form = PlaceForm(request.POST, session_id=session.pk, rooms=selectors.rooms_of(event), days=days)
-    try:
-        if not form.is_valid():
-            raise ValidationError("")
-        if isinstance(form, UnplaceForm):
-            moved = services.session_unplace(
-                session=session, expected_version=form.cleaned_data["version"], by=request.user
-            )
-            notice = _("“%(title)s” is out of the schedule, with the sessions to place.") % {"title": moved.title}
-        else:
-            room = form.cleaned_data["room"]
-            moved = services.session_place(
-                session=session,
-                room=room,
-                starts_at=form.starts_at,
-                expected_version=form.cleaned_data["version"],
-                by=request.user,
-            )
-            local = timezone.localtime(moved.starts_at)
-            notice = _("“%(title)s” is now in %(room)s on %(day)s at %(time)s.") % {
-                "title": moved.title,
-                "room": room.name,
-                "day": date_format(local, "l j F"),
-                "time": local.strftime("%H:%M"),
-            }
-    except services.StaleSchedule as stale:
-        # The second of two organisers: told, and shown the schedule as it is now.
-        notice = _(
-            "Someone else moved “%(title)s” while you were looking: %(where)s. We have changed nothing. "
-            "The schedule below is as it is now: move it again if you still want to."
-        ) % {"title": stale.session.title, "where": _where_now(stale.session)}
-        return _render_editor(request, event, bound_pk=session.pk, notice=notice, notice_tone="important", status=409)
-    except ValidationError as error:
-        if error.messages != [""]:
+        form = PlaceForm(request.POST, session_id=session.pk, choices=selectors.place_choices_of(event))
+    if form.is_valid():
+        try:
+            notice = _move(form, session, request.user)
+        except services.StaleSchedule as stale:
+            # The second of two organisers: told, and shown the schedule as it is now.
+            notice = _(
+                "Someone else moved “%(title)s” while you were looking: %(where)s. We have changed nothing. "
+                "The schedule below is as it is now: move it again if you still want to."
+            ) % {"title": stale.session.title, "where": _where_now(stale.session)}
+            _tell(request, messages.WARNING, notice, session.pk)
+            return _render_editor(request, event, focus_pk=session.pk, status=409)
+        except ValidationError as error:
             add_validation_errors(form, error)
-        notice = " ".join(str(problem) for problem in form.non_field_errors()) or _(
-            "Check the form of “%(title)s”: something needs changing."
-        ) % {"title": session.title}
-        # A refused removal has no fields to show beside: the notice says what happened.
-        bound = form if isinstance(form, PlaceForm) else None
-        return _render_editor(
-            request, event, bound=bound, bound_pk=session.pk, notice=notice, notice_tone="important", status=400
-        )
-    if _is_htmx(request):
-        return _render_editor(request, event, bound_pk=session.pk, notice=notice)
-    messages.success(request, notice)
-    return see_other(_editor_url(event, _rows(request), f"session-{session.pk}"))
+        else:
+            if _is_htmx(request):
+                _tell(request, messages.SUCCESS, notice, session.pk)
+                return _render_editor(request, event, focus_pk=session.pk)
+            messages.success(request, notice)
+            return see_other(_editor_url(event, _rows(request), f"session-{session.pk}"))
+    refused = " ".join(str(problem) for problem in form.non_field_errors()) or _(
+        "Check the form of “%(title)s”: something needs changing."
+    ) % {"title": session.title}
+    _tell(request, messages.WARNING, refused, session.pk)
+    # A refused removal has no fields to show beside: the message says what happened.
+    return _render_editor(
+        request, event, refused=form if isinstance(form, PlaceForm) else None, focus_pk=session.pk, status=400
+    )
 
 
 @permission_required("events.manage_event", obj=event_selectors.event_for_manage)

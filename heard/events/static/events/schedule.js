@@ -22,10 +22,21 @@
     });
   }
 
+  // A move is on its way: the editor is marked busy until its answer (or its failure) is in.
+  function busy() {
+    var editor = document.getElementById("schedule-editor");
+    return Boolean(editor && editor.getAttribute("aria-busy") === "true");
+  }
+
   document.addEventListener("dragstart", function (event) {
     var card = closest(event.target, "[data-session]");
     // Only the card itself is dragged: not a link or selected text inside it.
     if (!card || event.target !== card) {
+      return;
+    }
+    // Nor while a move is on its way: the editor is about to be redrawn.
+    if (busy()) {
+      event.preventDefault();
       return;
     }
     dragged = card;
@@ -63,7 +74,9 @@
     event.preventDefault();
     clearTargets();
     var form = dragged.querySelector("[data-place-form]");
-    if (!form) {
+    // A second drop while a move is on its way is not sent (hx-sync drops it too); its form is
+    // left as it was rather than filled in with a move that will not happen.
+    if (!form || busy()) {
       return;
     }
     if (target.hasAttribute("data-drop-unplace")) {
@@ -79,12 +92,48 @@
     form.querySelector("[data-place-button]").click();
   });
 
-  // While htmx is sending a move, say so on the editor (and stop a second drop on it).
+  // While htmx is sending a move, say so on the editor.
+  var sending = null;
   document.addEventListener("htmx:beforeRequest", function (event) {
     var editor = document.getElementById("schedule-editor");
     if (editor && editor.contains(event.target)) {
+      sending = { form: event.detail.elt, xhr: event.detail.xhr };
       editor.setAttribute("aria-busy", "true");
     }
+  });
+
+  function tell(templateId) {
+    var notice = document.getElementById("schedule-notice");
+    var template = document.getElementById(templateId);
+    if (notice && template) {
+      notice.replaceChildren(template.content.cloneNode(true));
+    }
+  }
+
+  // When the move's answer is in, whatever it was: the editor is no longer busy. An answer that
+  // was not swapped in (the server refused with 403, failed with 500, or could not be reached)
+  // is told in the live region, and the form that sent it shows where the session still is.
+  // htmx fires this on the form that sent the request, or on an element still in the page once
+  // that form has been swapped out, so it is matched by its request, not by where it fires.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (!sending || event.detail.xhr !== sending.xhr) {
+      return;
+    }
+    var form = sending.form;
+    sending = null;
+    var editor = document.getElementById("schedule-editor");
+    if (editor) {
+      editor.removeAttribute("aria-busy");
+    }
+    var xhr = event.detail.xhr;
+    // Sent to sign in again: the page is already on its way there.
+    if (event.detail.successful || (xhr && xhr.getResponseHeader("HX-Redirect"))) {
+      return;
+    }
+    if (form.reset) {
+      form.reset();
+    }
+    tell(xhr && xhr.status === 403 ? "schedule-move-forbidden" : "schedule-move-failed");
   });
 
   // After the editor is swapped in, carry on from the session just moved, where it now is.
