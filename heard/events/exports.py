@@ -55,9 +55,10 @@ class ReleasedSchedule:
 
 def released_schedule(event: Event) -> ReleasedSchedule | None:
     """The latest released schedule of `event`, or None if none has been released."""
-    version = selectors.release_version(event=event)
-    if version is None:
+    release = selectors.latest_release(event=event)
+    if release is None:
         return None
+    version = release.version
     sessions = list(selectors.released_sessions(event=event))
     rooms = selectors.event_rooms(event=event)
     # A session may sit in a room of another venue (the event moved after the release).

@@ -446,8 +446,8 @@ def test_schedule_exports_run_a_fixed_number_of_queries(client_for, django_asser
     event, _sessions = _released(count)
     client = client_for(None)
     for name in ("events:schedule_json", "events:schedule_xml"):
-        # event, its themes, release version, sessions with rooms and themes, their hosts, the venue's rooms
-        with django_assert_num_queries(6):
+        # event, release version, sessions with rooms and themes, their hosts, the venue's rooms
+        with django_assert_num_queries(5):
             assert client.get(reverse(name, kwargs={"slug": event.slug})).status_code == 200
 
 
@@ -458,9 +458,9 @@ def test_agenda_pages_run_a_fixed_number_of_queries(client_for, resident, django
     for session in sessions:
         services.agenda_add(session=session, by=resident)
     client = client_for(resident)
-    # sign-in session, person, their roles, event, its themes, count, page of items, permissions (2)
-    with django_assert_num_queries(9):
+    # sign-in session, person, their roles, event, count, page of items, permissions (2)
+    with django_assert_num_queries(8):
         assert client.get(reverse("events:agenda", kwargs={"slug": event.slug})).status_code == 200
-    # sign-in session, person, their roles, event, its themes, sessions with their rooms and venue
-    with django_assert_num_queries(6):
+    # sign-in session, person, their roles, event, sessions with their rooms and venue
+    with django_assert_num_queries(5):
         assert client.get(reverse("events:agenda_ics", kwargs={"slug": event.slug})).status_code == 200

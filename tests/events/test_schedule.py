@@ -589,8 +589,8 @@ def _published_festival(count: int) -> Event:
 @pytest.mark.parametrize("count", [1, 3, 50])
 def test_schedule_runs_a_fixed_number_of_queries(client, django_assert_num_queries, count) -> None:
     event = _published_festival(count)
-    # The event (and its themes), the release, the sessions with rooms and themes, their hosts.
-    with django_assert_num_queries(5):
+    # The event, the release, the sessions with rooms and themes, their hosts.
+    with django_assert_num_queries(4):
         response = client.get(schedule_url(event))
     assert response.content.decode().count('<tr id="session-') == count
 
@@ -604,9 +604,9 @@ def test_schedule_signed_in_runs_a_fixed_number_of_queries(
     AgendaItem.objects.create(user=resident, session=Session.objects.filter(event=event).first())
     client = client_for(resident)
     client.get(schedule_url(event))
-    # Django session, user, roles, event, themes, release, sessions, hosts, the person's agenda,
+    # Django session, user, roles, event, release, sessions, hosts, the person's agenda,
     # and the two permission queries of the menu.
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         response = client.get(schedule_url(event))
     assert response.content.decode().count("In my agenda<") == 1
 
@@ -620,7 +620,7 @@ def test_schedule_changes_runs_a_fixed_number_of_queries(client, django_assert_n
         session.refresh_from_db()
         place(session, rooms(event)[number % 2 + 1], at(event, 0, "15:00"))
         release(event, despite_conflicts=True)
-    with django_assert_num_queries(4):  # event, its themes, count, releases
+    with django_assert_num_queries(3):  # event, count, releases
         response = client.get(reverse("events:schedule_changes", kwargs={"slug": event.slug}))
     assert response.content.decode().count('<section class="schedule-release"') == count
 

@@ -16,9 +16,10 @@ from django.utils import timezone
 from heard.events.models import AgendaItem, Event, Room, ScheduleRelease, Session, SessionHost
 
 
-def release_version(*, event: Event) -> int | None:
-    """The version of the event's latest released schedule, or None before the first release."""
-    return ScheduleRelease.objects.filter(event=event).order_by("-version").values_list("version", flat=True).first()
+def latest_release(*, event: Event) -> ScheduleRelease | None:
+    """The event's latest released schedule (its version, date and note, without its changelog),
+    or None before the first release."""
+    return ScheduleRelease.objects.filter(event=event).order_by("-version").defer("changes").first()
 
 
 def released_sessions(*, event: Event) -> QuerySet[Session]:

@@ -21,6 +21,15 @@ def upcoming_events() -> QuerySet[Event]:
 
 
 def published_event(request: Any, slug: str, **_: Any) -> Event:
+    """A published event with its organisation and venue (what the schedule, feeds and booking
+    pages show); its page adds more (`published_event_page`)."""
+    return get_object_or_404(
+        Event.objects.select_related("organisation", "venue"), slug=slug, published_at__isnull=False
+    )
+
+
+def published_event_page(request: Any, slug: str, **_: Any) -> Event:
+    """A published event with everything its own page shows: its themes and its call for hosts."""
     return get_object_or_404(
         Event.objects.select_related("organisation", "venue", "call").prefetch_related("themes"),
         slug=slug,

@@ -301,12 +301,6 @@ class PublishedSchedule:
         return sum(len(day.rows) for day in self.days)
 
 
-def latest_release(event: Event) -> ScheduleRelease | None:
-    """The latest release, without its changelog: the public page shows its version, date and
-    note (`agenda.release_version` gives the version alone, for the exports)."""
-    return ScheduleRelease.objects.filter(event=event).order_by("-version").defer("changes").first()
-
-
 def released_host_names(event: Event) -> dict[int, list[str]]:
     """The hosts' names of each released session, by session id, in the order and by the rule of
     `agenda.released_sessions` (and so of the JSON, XML and calendar exports): the name a host
@@ -330,7 +324,7 @@ def published_schedule(*, event: Event) -> PublishedSchedule:
     for each (with its room, theme and hosts) costs several times more than the page takes to
     render. Three queries (the release, the sessions, their hosts), or one when nothing has been
     released."""
-    release = latest_release(event)
+    release = agenda.latest_release(event=event)
     if release is None:
         return PublishedSchedule(release=None, days=[])
     sessions = (

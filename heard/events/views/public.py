@@ -29,7 +29,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
 
 @public
 def event(request: HttpRequest, slug: str) -> HttpResponse:
-    found = selectors.published_event(request, slug)
+    found = selectors.published_event_page(request, slug)
     registration = selectors.registration_of(event=found, user=request.user)
     position = (
         selectors.waiting_position(registration=registration)
