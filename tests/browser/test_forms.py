@@ -23,6 +23,9 @@ def test_form_with_one_bad_field_links_the_error_and_keeps_every_other_value(pag
 
     summary = page.locator(".error-summary")
     assert summary.is_visible()
+    # The page's script moves focus once the document is parsed: wait for it (a slow machine may
+    # show the summary before), then check where focus is.
+    page.wait_for_function("document.activeElement && document.activeElement.classList.contains('error-summary')")
     assert page.evaluate("document.activeElement.classList.contains('error-summary')")
     link = summary.get_by_role("link", name="Enter a postcode, like E8 1EA, or just its first half, like E8.")
     assert link.get_attribute("href") == "#id_postcode"
