@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "heard.codesign",
     "heard.frontline",
     "heard.events",
+    "heard.publications",
     "heard.index",
     "heard.demo",
     "django.contrib.admin",
@@ -373,6 +374,10 @@ HEARD_SITE_NAME = env("HEARD_SITE_NAME", "Heard")
 # The site's address, for links in emails sent from background work (no request to read it from).
 HEARD_SITE_URL = env("HEARD_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 HEARD_PAGE_SIZE = env_int("HEARD_PAGE_SIZE", 20)
+# The newsletter: the shared secret that signs the mail provider's bounce and complaint webhook
+# (empty: the webhook is off), and how many emails one background task sends.
+NEWSLETTER_WEBHOOK_SECRET = env("NEWSLETTER_WEBHOOK_SECRET")
+NEWSLETTER_BATCH_SIZE = env_int("NEWSLETTER_BATCH_SIZE", 100)
 # Stories one address may send through the site's form in an hour (a load test raises it).
 HEARD_STORIES_PER_HOUR = env_int("HEARD_STORIES_PER_HOUR", 5)
 # Votes one participant may cast in a minute, and participants one address may start in an hour.

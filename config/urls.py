@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("heard.codesign.urls")),
     path("", include("heard.frontline.urls")),
     path("", include("heard.events.urls")),
+    path("", include("heard.publications.urls")),
     path("admin/", admin.site.urls),
 ]
 

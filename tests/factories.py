@@ -20,6 +20,9 @@ from heard.frontline.models import Agency, Partner
 from heard.organisations.enums import AreaKind, Role, Sector
 from heard.organisations.models import Area, Membership, Organisation, PostcodePrefix
 from heard.polls.models import Poll, Wave
+from heard.publications.markdown import render
+from heard.publications.models import Author, Authorship, ContactTopic, Newsletter, Publication, Subscriber, Topic
+from heard.publications.personal import email_key
 from heard.voice.enums import Listened, StoryStatus
 from heard.voice.models import Story
 
@@ -297,3 +300,76 @@ class SessionFactory(factory.django.DjangoModelFactory):
                 name=self.proposer.display_name,
                 is_proposer=True,
             )
+
+
+class PublicationFactory(factory.django.DjangoModelFactory):
+    """A published article (public from a day ago), its body rendered as the service would."""
+
+    class Meta:
+        model = Publication
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    kind = "article"
+    title = factory.Sequence(lambda n: f"Publication {n}")
+    slug = factory.Sequence(lambda n: f"publication-{n}")
+    summary = "What we found."
+    body = "We asked people **what they think**."
+    body_html = factory.LazyAttribute(lambda o: render(o.body))
+    status = "published"
+    published_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=1))
+
+
+class AuthorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Author
+
+    name = factory.Sequence(lambda n: f"Author {n}")
+    affiliation = "Millbrook University"
+
+
+def add_author(publication: Publication, author: Author | None = None) -> Author:
+    author = author or AuthorFactory()
+    Authorship.objects.create(publication=publication, author=author, position=publication.authorships.count())
+    return author
+
+
+class NewsletterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Newsletter
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"Newsletter {n}")
+    slug = factory.Sequence(lambda n: f"newsletter-{n}")
+    description = "News from Heard."
+
+
+class TopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Topic
+
+    newsletter = factory.SubFactory(NewsletterFactory)
+    name = factory.Sequence(lambda n: f"Topic {n}")
+    slug = factory.Sequence(lambda n: f"topic-{n}")
+
+
+class SubscriberFactory(factory.django.DjangoModelFactory):
+    """A confirmed subscriber."""
+
+    class Meta:
+        model = Subscriber
+
+    newsletter = factory.SubFactory(NewsletterFactory)
+    email = factory.Sequence(lambda n: f"reader{n}@example.org")
+    email_digest = factory.LazyAttribute(lambda o: email_key(o.email))
+    status = "subscribed"
+    confirmed_at = factory.LazyFunction(timezone.now)
+
+
+class ContactTopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ContactTopic
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"Contact topic {n}")
+    slug = factory.Sequence(lambda n: f"contact-topic-{n}")
+    team_email = factory.Sequence(lambda n: f"team{n}@example.org")

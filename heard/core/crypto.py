@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 import logging
 from functools import lru_cache
@@ -156,3 +157,10 @@ def token_digest(token: str) -> str:
     """What is stored of a secret link or key: its SHA-256. Tokens are long random strings, so a
     plain hash suffices (nothing to slow guessing down), and a stolen database holds no usable one."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def lookup_digest(value: str) -> str:
+    """A keyed hash of a personal value (an email address, lower-cased by the caller) that lets a
+    row be found again without storing the value in clear. Keyed with SECRET_KEY, so a stolen
+    table cannot be matched against a list of addresses; changing SECRET_KEY orphans these."""
+    return hmac.new(f"heard-lookup:{settings.SECRET_KEY}".encode(), value.encode(), hashlib.sha256).hexdigest()

@@ -18,6 +18,7 @@ from heard.frontline import demo as frontline_demo
 from heard.organisations import demo as organisations_demo
 from heard.organisations import services as organisation_services
 from heard.polls import demo as polls_demo
+from heard.publications import demo as publications_demo
 from heard.voice import demo as voice_demo
 
 
@@ -66,4 +67,5 @@ def build() -> dict[str, Any]:
     codesign_demo.seed(world)
     frontline_demo.seed(world, demo_people=PEOPLE)
     events_demo.seed(world)
+    publications_demo.seed(world)
     return world

@@ -18,12 +18,16 @@ from heard.frontline.models import Agency, FlagLink, Referral, RoutingRule
 from heard.frontline.services import flag_submit
 from heard.organisations.models import Membership, Organisation
 from heard.polls.models import Poll, Question
+from heard.publications.models import ContactMessage, Newsletter, NewsletterIssue, Publication
 from tests.factories import (
     ChallengeFactory,
+    ContactTopicFactory,
     ConversationFactory,
     IdeaFactory,
+    NewsletterFactory,
     OrganisationFactory,
     PollFactory,
+    PublicationFactory,
     ServiceFactory,
     SessionFactory,
     StoryFactory,
@@ -152,12 +156,30 @@ def _url(name: str, pattern: URLPattern, provider_slug: str, membership_id: int)
         event = Event.objects.filter(slug=provider_slug).first() or festival(organisation, slug=provider_slug)
         session = event.sessions.first() or _released_session(event)
         ids["pk"] = session.pk
+    if name.startswith("publications:"):  # a publication and a newsletter (both named by the slug), an issue, a message
+        organisation = Organisation.objects.get(slug=provider_slug)
+        _publishing(organisation)
+        newsletter = Newsletter.objects.get(slug=provider_slug)
+        if "contact" in name:
+            topic = ContactTopicFactory(organisation=organisation)
+            message = ContactMessage.objects.create(topic=topic, name="A", email="a@example.org", message="Hello")
+            ids["pk"] = message.pk
+        else:
+            ids["pk"] = NewsletterIssue.objects.create(newsletter=newsletter, subject="News").pk
     if name.startswith("api:"):  # pages about one API token
         organisation = Organisation.objects.get(slug=provider_slug)
         token, _key = token_create(organisation=organisation, by=None, name="Test", scopes=[Scope.OPEN311])
         ids["pk"] = token.pk
     kwargs = {key: ids[key] for key in pattern.pattern.converters}
     return reverse(name, kwargs=kwargs)
+
+
+def _publishing(organisation: Organisation) -> None:
+    """A publication and a newsletter of the organisation, both with its slug."""
+    if not Publication.objects.filter(slug=organisation.slug).exists():
+        PublicationFactory(organisation=organisation, slug=organisation.slug)
+    if not Newsletter.objects.filter(slug=organisation.slug).exists():
+        NewsletterFactory(organisation=organisation, slug=organisation.slug)
 
 
 def _released_session(event: Event) -> Session:
@@ -250,6 +272,16 @@ ALLOWED = {
     "events:proposals_manage": ["manager", "convener", "site_admin"],
     "events:schedule_edit": ["manager", "convener", "site_admin"],
     "events:checkin": ["manager", "convener", "site_admin"],
+    # Publications, the newsletter and contact messages: the conveners and managers of the organisation.
+    "publications:manage": ["manager", "convener", "site_admin"],
+    "publications:publication_new": ["manager", "convener", "site_admin"],
+    "publications:publication_edit": ["manager", "convener", "site_admin"],
+    "publications:attachments_manage": ["manager", "convener", "site_admin"],
+    "publications:newsletters_manage": ["manager", "convener", "site_admin"],
+    "publications:newsletter_manage": ["manager", "convener", "site_admin"],
+    "publications:topics_manage": ["manager", "convener", "site_admin"],
+    "publications:issue_new": ["manager", "convener", "site_admin"],
+    "publications:contact_manage": ["manager", "convener", "site_admin"],
 }
 SITE_WIDE = {
     "polls:manage",
@@ -263,6 +295,10 @@ SITE_WIDE = {
     "organisations:manage_areas",
     "directory:manage_import",
     "events:manage",
+    "publications:manage",
+    "publications:publication_new",
+    "publications:newsletters_manage",
+    "publications:contact_manage",
 }
 PERSONAS = ["resident", "responder", "caseworker", "manager", "convener", "analyst", "org_admin", "site_admin"]
 
@@ -275,6 +311,8 @@ def test_staff_page_access_matrix(request, client_for, provider, name, persona) 
     ChallengeFactory(organisation=provider, slug=provider.slug)  # and about one challenge
     if name.startswith("events:"):
         festival(provider, slug=provider.slug)  # and about one festival
+    if name.startswith("publications:"):
+        _publishing(provider)  # and about one publication and one newsletter
     kwargs = {} if name in SITE_WIDE else {"slug": provider.slug}
     response = client_for(user).get(reverse(name, kwargs=kwargs))
     expected = 200 if persona in ALLOWED[name] else 403
