@@ -84,7 +84,7 @@ format: install
 
 ## `manage.py check --deploy` in production mode, with throwaway secrets; fails on any warning.
 check-deploy: install
-	DEBUG=false ALLOWED_HOSTS=heard.example.org \
+	DEBUG=false ALLOWED_HOSTS=heard.example.org HEARD_SITE_URL=https://heard.example.org \
 	SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))') \
 	FIELD_ENCRYPTION_KEYS=$$($(BIN)/python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING

@@ -50,6 +50,8 @@ def bench_environment() -> dict[str, str]:
         "DEBUG": "false",
         "SECRET_KEY": secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        # Production mode refuses to start without an https:// address for links in emails.
+        "HEARD_SITE_URL": "https://heard.example.org",
         "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "TASKS_BACKEND": "database",
         "BEHIND_TLS_PROXY": "true",

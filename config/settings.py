@@ -2,8 +2,9 @@
 
 Every value comes from the environment (or `<NAME>_FILE` for secrets). With nothing set, Heard runs
 in debug mode on SQLite, which is what `make run` and `make test` use. `DEBUG=false` is production
-mode: it refuses to start without a real `SECRET_KEY` and `ALLOWED_HOSTS`, and turns on every
-transport-security setting so that `manage.py check --deploy` is silent.
+mode: it refuses to start without a real `SECRET_KEY`, `ALLOWED_HOSTS` and an https://
+`HEARD_SITE_URL`, and turns on every transport-security setting so that `manage.py check --deploy`
+is silent.
 """
 
 from __future__ import annotations
@@ -372,7 +373,13 @@ DEFAULT_EXCEPTION_REPORTER_FILTER = "heard.core.debug.PersonalDataExceptionRepor
 # --- Heard ----------------------------------------------------------------------------------------
 HEARD_SITE_NAME = env("HEARD_SITE_NAME", "Heard")
 # The site's address, for links in emails sent from background work (no request to read it from).
-HEARD_SITE_URL = env("HEARD_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Production mode needs it, on https: every newsletter carries it in its unsubscribe links.
+HEARD_SITE_URL = env("HEARD_SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").strip().rstrip("/")
+if not DEBUG and not (HEARD_SITE_URL.startswith("https://") and len(HEARD_SITE_URL) > len("https://")):
+    raise ImproperlyConfigured(
+        f"Production mode (DEBUG=false) needs HEARD_SITE_URL, the site's address starting with https:// "
+        f"(like https://heard.example.org), for the links in emails; it is {HEARD_SITE_URL or 'not set'}."
+    )
 HEARD_PAGE_SIZE = env_int("HEARD_PAGE_SIZE", 20)
 # The newsletter: the shared secret that signs the mail provider's bounce and complaint webhook
 # (empty: the webhook is off), and how many emails one background task sends.
@@ -380,6 +387,8 @@ NEWSLETTER_WEBHOOK_SECRET = env("NEWSLETTER_WEBHOOK_SECRET")
 NEWSLETTER_BATCH_SIZE = env_int("NEWSLETTER_BATCH_SIZE", 100)
 # Stories one address may send through the site's form in an hour (a load test raises it).
 HEARD_STORIES_PER_HOUR = env_int("HEARD_STORIES_PER_HOUR", 5)
+# Messages one address may send through the contact form in an hour.
+HEARD_CONTACT_PER_HOUR = env_int("HEARD_CONTACT_PER_HOUR", 5)
 # Votes one participant may cast in a minute, and participants one address may start in an hour.
 HEARD_VOTES_PER_MINUTE = env_int("HEARD_VOTES_PER_MINUTE", 60)
 HEARD_CONVERSATION_JOINS_PER_HOUR = env_int("HEARD_CONVERSATION_JOINS_PER_HOUR", 30)

@@ -274,7 +274,7 @@ def idea_propose(
             )
         idea.image_key = secrets.token_hex(16)
         idea.image_alt = alt[:200]
-        content = images.cleaned_image(image)  # raises ValidationError for anything but a picture
+        content = images.idea_picture(image)  # raises ValidationError for anything but a picture
         idea.image.save(content.name or "picture", content, save=False)
     try:
         idea.save()

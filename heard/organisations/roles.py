@@ -7,9 +7,14 @@ permissions still runs one query for roles.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from heard.organisations.enums import Role
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from heard.organisations.models import Organisation
 
 _CACHE_ATTRIBUTE = "_heard_roles"
 
@@ -40,6 +45,16 @@ def roles_by_organisation(user: Any) -> dict[int, frozenset[str]]:
 def organisation_ids_with(user: Any, *roles: str) -> list[int]:
     """The organisations in which this person holds any of `roles` (from the cached roles)."""
     return [pk for pk, held in roles_by_organisation(user).items() if held.intersection(roles)]
+
+
+def organisations_with(user: Any, *roles: str) -> QuerySet[Organisation]:
+    """The organisations in which this person holds any of `roles`, by name: every organisation for
+    a site administrator. What a "new …" form offers to act for, and what a manage list covers."""
+    from heard.organisations.models import Organisation
+
+    if is_site_admin(user):
+        return Organisation.objects.order_by("name")
+    return Organisation.objects.filter(pk__in=organisation_ids_with(user, *roles)).order_by("name")
 
 
 def forget_roles(user: Any) -> None:

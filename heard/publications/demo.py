@@ -151,9 +151,9 @@ def seed(world: dict[str, Any]) -> dict[str, Any]:
         title="The Collaborative Citizen",
         slug=REPORT_SLUG,
         summary=(
-            f"Only {_percent(figures['say'])} of people in Millbrook feel they have a say in how their public "
-            "services are run. Our report asks what it would take for residents to shape the services that "
-            "matter to them, and sets out a new deal between residents, services and the wider community."
+            f"Only {_percent(figures['say'])} of people in Millbrook believe they have any say over their "
+            "local public services. Our report asks what it would take for residents to help shape what they "
+            "rely on, and sets out a new deal between residents, services and the wider community."
         ),
         body=_report_body(figures, festival, follow_up),
         published_at=report_at,
@@ -218,8 +218,8 @@ def seed(world: dict[str, Any]) -> dict[str, Any]:
         title="Calling all hosts: The Unusual Suspects Festival",
         slug=ARTICLE_SLUG,
         summary=(
-            "We are looking for partners to host workshops, seminars and talks at our three-day festival "
-            "of unlikely connections."
+            "Organisations and residents are invited to lead workshops, seminars and talks at our three-day "
+            "festival of unexpected partnerships."
         ),
         body=_article_body(festival),
         published_at=now - dt.timedelta(days=ARTICLE_DAYS_AGO),
@@ -403,8 +403,9 @@ def _report_body(figures: dict[str, Any], festival: Event | None, follow_up: Eve
         if festival is not None
         else "and at the festival we are planning with the borough's partners"
     )
-    return f"""Do you often feel that nobody is listening? You are not alone. Only {say} of the people \
-we asked, {_one_in(figures["say"])}, feel they have a say in how public services in their area are run.
+    return f"""Ask people in Millbrook whether they can influence the services they rely on, and most \
+say no. Only {say} of the people we asked, {_one_in(figures["say"])}, believe they have any say over \
+how local public services are run.
 
 # What we asked
 
@@ -414,10 +415,11 @@ we asked, {_one_in(figures["say"])}, feel they have a say in how public services
 
 {_figures_table(figures)}
 
-{_satisfaction(figures)} Too often, the services paid for by people's taxes fall short of
-understanding what they need, least of all with housing, work and the cost of living. And the
-people who are already on the edges feel it most: renters, younger people, disabled people and
-people from minority ethnic groups are the least likely to feel they have a say.
+{_satisfaction(figures)} Behind those numbers is a gap in understanding: the services residents
+pay for through their taxes often do not grasp what people need from them on a home, a job or
+making ends meet. The gap is widest for people who already have the least: renters, younger
+people, disabled people and people from minority ethnic groups are the least likely to feel they
+have a say.
 
 {"By housing, the gap is plain:" if tenure else ""}
 
@@ -425,21 +427,22 @@ people from minority ethnic groups are the least likely to feel they have a say.
 
 # What it means
 
-The findings are a challenge to everyone who runs or pays for public services: providers,
-managers, people on the frontline, and the politicians who set their budgets.
+These results should trouble anyone who commissions, manages, delivers or votes on the budget
+for a public service, and every party that will ask for residents' votes.
 
 - **People are treated as users, not partners.** Services are designed *for* residents, rarely
   *with* them, and people can tell.
 - **Telling a service what you think rarely changes anything you can see.** Many of those who
   tried did not feel listened to, and few heard what happened next.
 - **The collaborative citizen is there to be found.** Residents, local businesses and community
-  groups already do much of the noticing, caring and fixing. Leave them out, and the state, the
-  market and civil society will still change, but not in ways most of us would call progress.
+  groups already do much of the noticing, caring and fixing. If we shut that voice out, public
+  life will still change, but it will change around people rather than with them.
 
 # What we propose
 
-We argue for *services to the public*, not only public services: a wider lens in which
-residents are active in designing and delivering the services that matter to them.
+We argue for *services to the public*: a broader idea than public services alone, in which
+residents help to shape and run what they depend on, alongside the council, the NHS, businesses
+and voluntary groups.
 
 1. **A new deal** between residents, the council and other services, businesses and community
    groups, written down and checked each year.
@@ -451,34 +454,37 @@ residents are active in designing and delivering the services that matter to the
 
 # What happens next
 
-This debate is far from over. Read the responses to the report from people who work on these
-questions every day, and join us to turn these ideas into practice: at {follow_up_line},
-{festival_line}. If you would like to talk to us about this work,
+We do not have all the answers, and we want to hear from you. Read the responses to the report
+from people who work on these questions every day, and help us turn the proposals into practice:
+at {follow_up_line}, {festival_line}. If you would like to talk to us about this work,
 [get in touch]({reverse("publications:contact")}).
 """
 
 
-_FOUNDATION_RESPONSE = """Alongside what people think of their services, the ground those \
-services stand on is shifting. A new frontline is emerging.
+_FOUNDATION_RESPONSE = """How residents rate their services is only half the story. The world those \
+services work in is changing as well, and the first person to notice that something is wrong is, \
+more and more often, someone nobody pays to notice.
 
-It is the shopkeeper who notices that a regular customer is becoming confused and may be living
-with dementia. It is the plumber who finds a home without heating in January and tells someone.
-It is the taxi driver who sees a teenager in distress late at night. More and more, we rely on
-ordinary people to spot need before any service does.
+Think about who sees trouble coming. A shopkeeper whose regular customer starts losing track of
+her change, and of the day of the week. A plumber called out in midwinter to a flat with no
+heating and an old man in two coats. A taxi driver who picks up a frightened teenager at two in
+the morning. None of them works for a public service, yet each may be the first to know that
+someone needs help. That is the new frontline, and services already lean on it every day.
 
-# Relationships come first
+# It runs on relationships
 
-That makes this a conversation about relationships. What counts now is the balance of risk and
-trust between the people who use services, the people who provide them, and the communities
-around both. Services that are built on those relationships can join up needs that are tangled
-together (a cold home, a fall, a missed appointment) and meet them with less waste, more
-security and more dignity.
+If need is first seen by neighbours, traders and drivers, then the real question for services is
+one of relationships: who trusts whom, who takes a risk by speaking up, and whether anyone acts
+when they do. Services that work with those relationships can see how problems connect (the cold
+flat, the fall, the missed appointment) and deal with them together. That is kinder, and cheaper,
+than meeting each problem separately and late.
 
-# A new settlement
+# Starting from what people want
 
-This would amount to a new settlement between the public and its services. It has to start from
-what people want for themselves, their families and their neighbours, not from a story of
-dependency and passivity that leaves them waiting to be helped.
+Taken seriously, this changes the terms between the public and the services that exist for them.
+The starting point has to be the hopes people hold for their own lives and for the people they
+care about, not a picture of residents as dependent and passive, waiting for things to be done
+to them.
 
 In Millbrook, part of that frontline is already taking shape: local shopkeepers and tradespeople
 can now [pass on a worry about someone]({frontline}) to the agencies that can help, and hear
@@ -486,24 +492,29 @@ back that it was picked up. The report shows why that matters. People who feel t
 are also the least likely to ask for help early.
 """
 
-_PROFESSOR_RESPONSE = """Today, residents are treated as the objects of policy and of decisions \
-about services, rather than as participants in changes that shape their own lives.
 
-# The cost of leaving people out
+_PROFESSOR_RESPONSE = """Most of the time, the people of Millbrook are something that policy \
+happens to. Decisions about their services are made elsewhere and then delivered to them; they \
+are seldom invited to help shape changes that will alter their own daily lives. Treat people as \
+objects of policy for long enough and they start to behave like it.
 
-The consequence is apathy, disillusionment and sometimes anger. When many people tell a poll
-that they have neither the time nor the interest to work with public services on improving their
-lives, we should not read it as indifference. It is what years of not being asked, or of being
-asked and then ignored, looks like.
+# What being left out costs
 
-Both sides lose in this arrangement. Residents and providers each stay unaware of what they could
-do together: shared goals become impossible, and "working together" becomes a slogan.
+The result is not contentment. It is weariness, cynicism and, at times, real anger. When two in
+three people tell pollsters that they cannot spare the time, or see no point, in working with
+services to improve things, we should be careful how we read it. It is less a verdict on public
+life than a record of being asked nothing, or of being asked and then hearing nothing back.
 
-# New providers do not escape it
+Nobody gains. Residents never discover what they could achieve alongside the people who run their
+services, and the services never learn what residents could bring. Without that, there can be no
+aims held in common, and partnership stays a word in a strategy document.
 
-The same holds for the charities, social enterprises and companies that now run many services.
-Without residents' active collaboration they limit their own role too: people do not yet trust
-them to do better than the public sector they replace.
+# The newcomers are in the same position
+
+Charities, social enterprises and private firms now run a good share of local services, and many
+promise to do things differently. Residents are not yet persuaded: few expect those providers to
+serve them any better than the council does. Unless they win people's active involvement, the
+newcomers will find their own role as narrow as the one they set out to replace.
 
 # Where to start
 
@@ -560,14 +571,15 @@ def _article_body(festival: Event | None) -> str:
     if festival is not None:
         start = timezone.localtime(festival.starts_at)
         end = timezone.localtime(festival.ends_at)
-        when = f" from {start:%-d} to {end:%-d %B %Y}"
+        when = f", from {start:%-d} to {end:%-d %B %Y}"
         call_url = reverse("events:call", kwargs={"slug": festival.slug})
         call = f"[Propose a session]({call_url}) through the call for hosts. "
-    return f"""We are looking for partners to host, contribute to and lead workshops, seminars and talks \
-at our festival, *The Unusual Suspects: how unlikely connections can create real change*{when}.
+    return f"""Would you like to run a session at *The Unusual Suspects*{when}? Our festival is about \
+what can happen when people who rarely work together sit down in the same room, and we are \
+inviting organisations and residents to lead its workshops, seminars and talks, or to help with them.
 
-Over three days we will explore what collaboration can do about some of the hardest questions for
-Millbrook's services:
+Over three days we will look at what working together can do about some of the hardest questions
+facing Millbrook's services:
 
 - how young people can build resilience when work and housing are hard to find;
 - how to support an ageing population to live well at home;
@@ -590,30 +602,31 @@ and choose "Hosting at the festival".
 def _issue_intro(figures: dict[str, Any], festival: Event | None, follow_up: Event | None) -> str:
     say = _percent(figures["say"])
     follow = (
-        f"We are holding a [follow-up discussion evening]({_event_url(follow_up)}), starting with repairs,"
+        f"Next comes a [discussion evening]({_event_url(follow_up)}), starting with repairs,"
         if follow_up is not None
-        else "We are holding a follow-up discussion evening"
+        else "Next comes a discussion evening"
     )
     hosts = f"[{festival.title}]({_event_url(festival)})" if festival is not None else "our festival"
-    return f"""Do you often get the feeling that nobody is listening? You are not alone. Our new report, \
-*The Collaborative Citizen*, found that only {say} of people in Millbrook feel they have a say in how \
-their public services are run.
+    return f"""Welcome to our first newsletter. If you have ever wondered whether anyone hears what you \
+tell the council, our new report suggests plenty of your neighbours feel the same: only {say} of \
+people in Millbrook think they have any say over how local services work.
 
-The report, based on our poll with Eastmere Research, opens a timely debate: how do we move from \
-public services to *services to the public*, in which residents help design and deliver the \
-services that matter to them? {_satisfaction(figures)} And the people already on the edges feel it \
-most.
+*The Collaborative Citizen* draws on our poll with Eastmere Research and asks what it would take \
+for residents to help shape the services they rely on, rather than only receive them. \
+{_satisfaction(figures)} The people with the least feel it the most.
 
 Read the report, and the responses from Margaret Osei of the Eastmere Foundation, Professor Alan \
 Whitcombe of the University of Eastmere and Hannah Lowe of Eastmere Research.
 
-The debate is far from over. {follow} to turn these ideas into practice and to talk about a new \
-deal between residents, services, businesses and community groups. We would love you to join us.
+We want to keep the conversation going. {follow} where we will work out together how to put the \
+report's ideas into practice and what a fairer deal between residents, services, businesses and \
+community groups could look like. Please come.
 
-**Calling all hosts.** We are looking for partners to host workshops, seminars and talks at \
-{hosts}, on youth resilience, an ageing population, citizen-centred services and the digital divide.
+**Calling all hosts.** Would your organisation or group like to run a workshop, seminar or talk at \
+{hosts}? The themes include young people's resilience, growing older well, services designed around \
+residents and the digital divide.
 
-There is plenty more happening, so keep an eye on the website to stay informed.
+More is on the way: check our website from time to time for what is new.
 
 {DIRECTOR[0]}, Director
 """
@@ -717,7 +730,7 @@ def _newsletter(
     issue = NewsletterIssue.objects.create(
         newsletter=newsletter,
         number=1,
-        subject="Introducing “The Collaborative Citizen” – listen up, it's time to be heard",
+        subject="“The Collaborative Citizen”: our first report, and how to be part of what comes next",
         intro=intro,
         intro_html=render(intro),
         status=IssueStatus.SENT,

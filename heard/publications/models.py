@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -177,11 +178,20 @@ class Attachment(models.Model):
 
 # --- The newsletter -----------------------------------------------------------------------------
 
+# Words the newsletter's own pages use after /newsletters/: a newsletter with one of them as its
+# slug would be hidden behind that page.
+RESERVED_NEWSLETTER_SLUGS = frozenset({"manage", "confirm", "preferences", "unsubscribe", "webhooks"})
+
+
+def validate_newsletter_slug(value: str) -> None:
+    if value in RESERVED_NEWSLETTER_SLUGS:
+        raise ValidationError(_("This web address is used by the site itself. Choose another."), code="reserved")
+
 
 class Newsletter(TimestampedModel):
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="newsletters")
     name = models.CharField(_("name"), max_length=120)
-    slug = models.SlugField(max_length=140, unique=True)
+    slug = models.SlugField(max_length=140, unique=True, validators=[validate_newsletter_slug])
     description = models.TextField(_("what it is about"), blank=True)
     reply_to = models.EmailField(_("replies go to"), blank=True)
 
@@ -220,6 +230,9 @@ class Subscriber(models.Model):
     email_digest = models.CharField(max_length=64)
     status = models.CharField(max_length=14, choices=SubscriberStatus, default=SubscriberStatus.PENDING)
     topics = models.ManyToManyField(Topic, related_name="subscribers", blank=True)
+    # The topics asked for through the form, kept apart until the confirmation link is used: the
+    # form is open to anyone, so it must not change what a subscriber chose.
+    pending_topics = models.ManyToManyField(Topic, related_name="+", blank=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -230,6 +243,9 @@ class Subscriber(models.Model):
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
     undeliverable_reason = models.CharField(max_length=10, choices=UndeliverableReason, blank=True)
     soft_bounces = models.PositiveSmallIntegerField(default=0)
+    # When the last temporary bounce was reported: the count starts again only once an email sent
+    # after it has gone without bouncing.
+    soft_bounced_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -240,7 +256,17 @@ class Subscriber(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["newsletter", "email_digest"], name="subscriber_address_unique"),
         ]
-        indexes = [models.Index(fields=["newsletter", "status"], name="subscriber_status_idx")]
+        indexes = [
+            models.Index(fields=["newsletter", "status"], name="subscriber_status_idx"),
+            # Bounces and complaints find an address on every newsletter at once.
+            models.Index(fields=["email_digest"], name="subscriber_email_digest_idx"),
+            # Confirmation links; most rows have none.
+            models.Index(
+                fields=["confirm_digest"],
+                condition=~models.Q(confirm_digest=""),
+                name="subscriber_confirm_digest_idx",
+            ),
+        ]
         verbose_name = _("subscriber")
         verbose_name_plural = _("subscribers")
 
@@ -297,6 +323,11 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=200, blank=True)
     retry_after = models.DateTimeField(null=True, blank=True)
+    # When a batch task was last enqueued for this row, so the resume command does not enqueue
+    # another while that one may still run.
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    # The random token of the batch that claimed the row: two workers can never both take it.
+    claim = models.CharField(max_length=32, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -352,6 +383,8 @@ class ContactMessage(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        # The newest first in Manage, and the oldest found by the retention command.
+        indexes = [models.Index(fields=["created_at"], name="contactmessage_created_idx")]
         verbose_name = _("contact message")
         verbose_name_plural = _("contact messages")
 

@@ -38,8 +38,16 @@ def test_pages_have_no_inline_script_or_style(client, db) -> None:
 
 
 def _start_in_production(extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"}}
-    env.update({"DEBUG": "false", "DJANGO_SETTINGS_MODULE": "config.settings", **extra})
+    unset = {"SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "HEARD_SITE_URL"}
+    env = {k: v for k, v in os.environ.items() if k not in unset}
+    env.update(
+        {
+            "DEBUG": "false",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "HEARD_SITE_URL": "https://heard.example.org",
+            **extra,
+        }
+    )
     return subprocess.run(
         [
             sys.executable,
@@ -78,6 +86,20 @@ def test_production_mode_refuses_to_start_with_a_malformed_encryption_key() -> N
     )
     assert result.returncode != 0
     assert "key number 2 is not a Fernet key" in result.stderr
+
+
+@pytest.mark.parametrize("site_url", ["", "http://heard.example.org", "heard.example.org", "https://"])
+def test_production_mode_refuses_to_start_without_an_https_site_url(site_url) -> None:
+    result = _start_in_production(
+        {
+            "SECRET_KEY": GOOD_KEY,
+            "ALLOWED_HOSTS": "heard.example.org",
+            "FIELD_ENCRYPTION_KEYS": FERNET_KEY,
+            "HEARD_SITE_URL": site_url,
+        }
+    )
+    assert result.returncode != 0
+    assert "needs HEARD_SITE_URL" in result.stderr
 
 
 def test_production_mode_turns_on_secure_cookies_and_hsts() -> None:

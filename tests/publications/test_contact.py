@@ -13,7 +13,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from heard.core.models import ActivityLog
+from heard.core.models import ActivityLog, OutboundEmail
 from heard.organisations.enums import Role
 from heard.publications.models import ContactMessage
 from tests.factories import ContactTopicFactory, MembershipFactory, UserFactory, add_totp
@@ -94,18 +94,45 @@ def test_contact_submit_stores_the_message_encrypted_and_tells_the_team_without_
     assert "Amara" not in raw[0]
     assert "amara@example.org" not in raw[1]
     assert "boiler" not in raw[2]
-    by_address = {email.to[0]: email for email in mail.outbox}
-    assert set(by_address) == {"feedback@council.example", "amara@example.org"}
-    team_email = by_address["feedback@council.example"]
+    # An address typed in by someone not signed in is never emailed (no backscatter), nor kept in
+    # clear in a delivery record.
+    assert [email.to for email in mail.outbox] == [["feedback@council.example"]]
+    assert not OutboundEmail.objects.filter(recipient="amara@example.org").exists()
+    team_email = mail.outbox[0]
     assert "Feedback about the council's services" in team_email.subject
     assert f"/contact/manage/{message.pk}/" in team_email.body
     assert "boiler" not in team_email.body
     assert "Amara" not in team_email.body
-    acknowledgement = by_address["amara@example.org"]
+    assert ActivityLog.objects.filter(action="contact.message_received", object_id=str(message.pk)).exists()
+    assert "This page is your confirmation" in client.get(response["Location"]).content.decode()
+
+
+def test_contact_acknowledges_a_signed_in_sender_at_their_verified_address(
+    client_for, resident, topic, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(resident).post(CONTACT, _form(topic, email="Resident@example.org"))
+
+    by_address = {email.to[0]: email for email in mail.outbox}
+    assert set(by_address) == {"feedback@council.example", "Resident@example.org"}
+    acknowledgement = by_address["Resident@example.org"]
     assert "Millbrook Borough Council will reply" in acknowledgement.body
     assert "boiler" not in acknowledgement.body
-    assert ActivityLog.objects.filter(action="contact.message_received", object_id=str(message.pk)).exists()
-    assert client.get(response["Location"]).status_code == 200
+
+
+def test_contact_does_not_acknowledge_a_signed_in_sender_at_another_address(
+    client_for, resident, topic, django_capture_on_commit_callbacks
+) -> None:
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.create(user=resident, email="unconfirmed@example.org", verified=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(resident).post(CONTACT, _form(topic, email="unconfirmed@example.org"))
+        client_for(resident).post(CONTACT, _form(topic, email="stranger@example.org"))
+
+    assert ContactMessage.objects.count() == 2
+    assert {email.to[0] for email in mail.outbox} == {"feedback@council.example"}
+    assert not OutboundEmail.objects.exclude(recipient="feedback@council.example").exists()
 
 
 def test_contact_form_keeps_a_signed_in_persons_account_and_prefills_their_details(
@@ -169,8 +196,18 @@ def test_contact_sixth_message_in_an_hour_is_refused_with_429_and_kept(
         response = client.post(CONTACT, _form(topic, message="One more thing."))
 
     assert response.status_code == 429
+    assert response["Retry-After"] == "3600"
     assert "One more thing." in response.content.decode()
     assert ContactMessage.objects.count() == 5
+
+
+def test_contact_limit_is_a_setting(client, topic, settings, django_capture_on_commit_callbacks) -> None:
+    settings.HEARD_CONTACT_PER_HOUR = 2
+    with django_capture_on_commit_callbacks(execute=True):
+        statuses = [client.post(CONTACT, _form(topic)).status_code for _ in range(3)]
+
+    assert statuses == [303, 303, 429]
+    assert ContactMessage.objects.count() == 2
 
 
 def test_team_list_shows_their_organisations_messages_only(client_for, convener, topic, other_provider) -> None:
@@ -183,6 +220,24 @@ def test_team_list_shows_their_organisations_messages_only(client_for, convener,
     assert "Joe Whitfield" in page
     assert "Mei Chen" not in page
     assert "boiler" not in page
+
+
+def test_team_list_showing_senders_names_is_recorded_by_message_ids(client_for, convener, topic) -> None:
+    shown = [_message(topic, name="Joe Whitfield"), _message(topic, name="Mei Chen")]
+
+    client_for(convener).get(MANAGE)
+
+    listed = ActivityLog.objects.get(action="contact.messages_listed")
+    assert (listed.actor, listed.organisation_id) == (convener, topic.organisation_id)
+    assert sorted(listed.data["messages"]) == sorted(message.pk for message in shown)
+    assert "Joe" not in str(listed.data)
+    assert "Mei" not in str(listed.data)
+
+
+def test_team_list_with_no_messages_records_nothing(client_for, convener, topic) -> None:
+    client_for(convener).get(MANAGE)
+
+    assert not ActivityLog.objects.filter(action="contact.messages_listed").exists()
 
 
 def test_team_list_filters_by_handled(client_for, convener, topic) -> None:
@@ -278,7 +333,8 @@ def test_team_list_runs_a_fixed_number_of_queries(
         _message(topic)
     client = client_for(convener)
     client.get("/")  # the first request of a session records the two-factor check
-    with django_assert_num_queries(5):  # session, user, roles, count, page with topics and organisations
+    # session, user, roles, count, page with topics and organisations, the activity log's entry
+    with django_assert_num_queries(6):
         response = client.get(MANAGE)
     assert response.status_code == 200
 

@@ -90,7 +90,7 @@ def test_demo_report_has_three_expert_responses_and_is_the_first_newsletter_issu
     assert (issue.number, issue.status) == (1, "sent")
     assert issue.sent_at is not None
     assert "The Collaborative Citizen" in issue.subject
-    assert "keep an eye on the website" in issue.intro
+    assert "check our website" in issue.intro
     assert "<strong>Calling all hosts.</strong>" in issue.intro_html
     assert set(issue.publications.all()) == {report, *responses, article}
     assert set(issue.events.values_list("slug", flat=True)) == {festival.slug, "what-next-for-repairs"}

@@ -98,6 +98,20 @@ def test_newsletter_page_runs_a_fixed_number_of_queries(client_for, convener, pr
     assert _list_queries(client, url) == small
 
 
+@pytest.mark.parametrize("name", ["Manage", "Confirm", "Preferences", "Unsubscribe", "Webhooks"])
+def test_newsletter_named_like_a_page_of_the_site_gets_an_address_of_its_own(
+    client_for, convener, provider, name
+) -> None:
+    client_for(convener).post(
+        reverse("publications:newsletters_manage"),
+        {"organisation": provider.pk, "name": name, "description": "", "reply_to": ""},
+    )
+    newsletter = Newsletter.objects.get()
+    assert newsletter.slug == f"{name.lower()}-newsletter"
+    page = client_for(None).get(reverse("publications:newsletter", kwargs={"slug": newsletter.slug}))
+    assert f"<h1>{name}</h1>" in page.content.decode()
+
+
 def test_convener_starts_a_newsletter(client_for, convener, provider) -> None:
     response = client_for(convener).post(
         reverse("publications:newsletters_manage"),
@@ -160,6 +174,65 @@ def test_topics_are_added_renamed_and_removed(client_for, convener, provider) ->
     assert topic.name == "Research"
     client.post(_topics(newsletter), {"action": "remove", "topic": topic.pk})
     assert not Topic.objects.exists()
+
+
+def test_topic_someone_chose_as_their_only_one_is_not_removed(client_for, convener, provider) -> None:
+    newsletter = NewsletterFactory(organisation=provider)
+    only = TopicFactory(newsletter=newsletter, name="Reports")
+    among_others = TopicFactory(newsletter=newsletter, name="Events")
+    unchosen = TopicFactory(newsletter=newsletter, name="Repairs")
+    SubscriberFactory(newsletter=newsletter).topics.set([only])
+    SubscriberFactory(newsletter=newsletter).topics.set([only, among_others])
+    client = client_for(convener)
+
+    page = client.get(_topics(newsletter)).content.decode()
+    assert "Remove Reports" not in page
+    assert "1 subscriber chose only this topic, so it stays" in page
+    refused = client.post(_topics(newsletter), {"action": "remove", "topic": only.pk})
+    html = refused.content.decode()
+    assert refused.status_code == 400
+    # Beside the button, in the topic's own row (and in the summary at the top).
+    row = html.split(f'value="{only.pk}"', 1)[1].split("</tr>", 1)[0]
+    assert "1 subscriber chose only this topic: without it they would get everything." in row
+    assert Topic.objects.filter(pk=only.pk).exists()
+
+    for topic in (among_others, unchosen):
+        assert client.post(_topics(newsletter), {"action": "remove", "topic": topic.pk}).status_code == 303
+    assert list(Topic.objects.all()) == [only]
+    assert [list(s.topics.all()) for s in newsletter.subscribers.order_by("pk")] == [[only], [only]]
+
+
+def test_topic_asked_for_alone_in_a_request_waiting_for_confirmation_is_not_removed(
+    client_for, convener, provider
+) -> None:
+    newsletter = NewsletterFactory(organisation=provider)
+    topic = TopicFactory(newsletter=newsletter, name="Reports")
+    waiting = SubscriberFactory(
+        newsletter=newsletter, status="pending", confirmed_at=None, confirm_digest="x" * 64, confirm_sent_at=None
+    )
+    waiting.pending_topics.set([topic])
+    response = client_for(convener).post(_topics(newsletter), {"action": "remove", "topic": topic.pk})
+    assert response.status_code == 400
+    assert Topic.objects.filter(pk=topic.pk).exists()
+
+
+def test_topics_page_runs_a_fixed_number_of_queries(client_for, convener, provider) -> None:
+    client = client_for(convener)
+    newsletter = NewsletterFactory(organisation=provider)
+    url = _topics(newsletter)
+
+    def add_topic() -> None:
+        topic = TopicFactory(newsletter=newsletter)
+        SubscriberFactory(newsletter=newsletter).topics.set([topic])
+        SubscriberFactory(newsletter=newsletter, status="pending", confirmed_at=None).pending_topics.set([topic])
+        NewsletterIssue.objects.create(newsletter=newsletter, subject="Sent", number=topic.pk, topic=topic)
+
+    add_topic()
+    client.get(url)
+    small = _list_queries(client, url)
+    for _number in range(3):
+        add_topic()
+    assert _list_queries(client, url) == small
 
 
 def test_duplicate_topic_is_refused_beside_the_field(client_for, convener, provider) -> None:
@@ -278,13 +351,67 @@ def test_sent_issue_page_shows_delivery_counts_and_cannot_be_edited(client_for, 
 
     assert count("Sent") == "2"
     assert count("Waiting to be sent") == "1"
-    assert count("Failed after 3 tries") == "1"
+    assert count("Could not be delivered") == "1"
     assert count("Interrupted: may or may not have arrived") == "1"
     assert count("All recipients") == "5"
+    assert "2 of 5 emails have gone out." in html
+    assert "1 email could not be delivered." in html
+    assert "1 email was interrupted while it was being sent: it may or may not have arrived." in html
     changed = client.post(_edit(issue), {"action": "save", "subject": "Changed"})
     issue.refresh_from_db()
     assert changed.status_code == 303
     assert issue.subject == "Going out"
+
+
+def test_issue_that_reached_nobody_does_not_claim_it_did(client_for, convener, provider) -> None:
+    newsletter = NewsletterFactory(organisation=provider)
+    issue = NewsletterIssue.objects.create(
+        newsletter=newsletter, subject="Into the void", number=1, status="sent", sent_at=timezone.now()
+    )
+    for _number in range(3):
+        Delivery.objects.create(issue=issue, subscriber=SubscriberFactory(newsletter=newsletter), status="failed")
+    html = client_for(convener).get(_edit(issue)).content.decode()
+    assert "0 of 3 emails have gone out." in html
+    assert "3 emails could not be delivered." in html
+    assert "Retry the failed deliveries" in html
+
+
+def test_failed_deliveries_are_retried_from_the_issue_page(
+    client_for, convener, provider, django_capture_on_commit_callbacks
+) -> None:
+    newsletter = NewsletterFactory(organisation=provider)
+    issue = NewsletterIssue.objects.create(
+        newsletter=newsletter, subject="Second try", intro="Hello.", number=1, status="sent", sent_at=timezone.now()
+    )
+    failed = SubscriberFactory(newsletter=newsletter, email="failed@example.org")
+    Delivery.objects.create(issue=issue, subscriber=failed, status="failed", attempts=3, last_error="SMTPDataError")
+    Delivery.objects.create(
+        issue=issue, subscriber=SubscriberFactory(newsletter=newsletter, email="maybe@example.org"), status="unknown"
+    )
+    Delivery.objects.create(
+        issue=issue, subscriber=SubscriberFactory(newsletter=newsletter, email="got@example.org"), status="sent"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(convener).post(_edit(issue), {"action": "retry_failed"}, follow=True)
+    issue.refresh_from_db()
+    assert "1 failed delivery is being tried again." in response.content.decode()
+    assert [message.to for message in mail.outbox] == [["failed@example.org"]]
+    assert Delivery.objects.get(issue=issue, subscriber=failed).status == "sent"
+    assert issue.status == "sent"
+
+
+def test_convener_of_another_organisation_cannot_retry_failed_deliveries(
+    client_for, convener, other_provider, django_capture_on_commit_callbacks
+) -> None:
+    newsletter = NewsletterFactory(organisation=other_provider)
+    issue = NewsletterIssue.objects.create(newsletter=newsletter, subject="Theirs", number=1, status="sent")
+    row = Delivery.objects.create(issue=issue, subscriber=SubscriberFactory(newsletter=newsletter), status="failed")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(convener).post(_edit(issue), {"action": "retry_failed"})
+    row.refresh_from_db()
+    assert response.status_code == 403
+    assert row.status == "failed"
+    assert mail.outbox == []
 
 
 def test_issue_page_runs_a_fixed_number_of_queries(client_for, convener, provider) -> None:

@@ -106,6 +106,23 @@ def test_publication_list_filters_by_kind_and_tag(client_for, provider, report) 
     assert '<option value="housing" selected>Housing</option>' in by_tag
 
 
+def test_publication_list_names_only_a_tag_that_public_publications_carry(client_for, provider, report) -> None:
+    _tag(report, "Housing")
+    draft = PublicationFactory(organisation=provider, title="A draft", status="draft", published_at=None)
+    _tag(draft, "Secret plans")
+
+    known = client_for(None).get(LIST, {"tag": "housing"}).content.decode()
+    made_up = client_for(None).get(LIST, {"tag": "<script>alert(1)</script>"}).content.decode()
+    of_a_draft = client_for(None).get(LIST, {"tag": "secret-plans"}).content.decode()
+
+    assert "Showing publications tagged “Housing”." in known
+    for page in (made_up, of_a_draft):
+        assert "Showing publications tagged" not in page
+        assert "alert(1)" not in page
+        assert "Secret plans" not in page
+        assert report.title in page  # an unknown tag filters nothing
+
+
 def test_publication_list_empty_state(client_for, db) -> None:
     html = client_for(None).get(LIST).content.decode()
 
@@ -187,6 +204,29 @@ def test_publication_links_only_to_public_things(client_for, provider) -> None:
     assert reverse("events:event", kwargs={"slug": event.slug}) in html
     assert "Fix repairs" not in html
     assert "A poll not out yet" not in client_for(None).get(_url(hidden)).content.decode()
+
+
+def test_response_to_a_draft_report_does_not_link_to_it(client_for, provider) -> None:
+    draft = PublicationFactory(
+        organisation=provider, kind="report", title="Not out yet", status="draft", published_at=None
+    )
+    response = PublicationFactory(organisation=provider, kind="response", responds_to=draft)
+
+    html = client_for(None).get(_url(response)).content.decode()
+
+    assert "In response to:" not in html
+    assert "Not out yet" not in html
+    assert _url(draft) not in html
+
+
+def test_publication_does_not_link_to_a_draft_event(client_for, provider) -> None:
+    event = festival(provider, published=False)
+    shown = PublicationFactory(organisation=provider, event=event)
+
+    html = client_for(None).get(_url(shown)).content.decode()
+
+    assert reverse("events:event", kwargs={"slug": event.slug}) not in html
+    assert event.title not in html
 
 
 def test_publication_page_has_sharing_metadata(client_for, report, settings, tmp_path) -> None:

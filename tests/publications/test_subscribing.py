@@ -56,22 +56,118 @@ def test_subscribing_sends_one_confirmation_email_and_nothing_else(
     assert len(subscriber.confirm_digest) == 64
 
 
-def test_subscribing_an_address_already_subscribed_reveals_nothing(
+def _page_text(response) -> str:
+    # The sign-out form's CSRF token changes with every response; nothing else may.
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", response.content.decode())
+
+
+ADDRESS_STATES = {
+    "new": None,
+    "pending": {"status": "pending", "confirmed_at": None, "sent_minutes_ago": 60},
+    "throttled": {"status": "pending", "confirmed_at": None, "sent_minutes_ago": 2},
+    "subscribed": {"status": "subscribed"},
+    "unsubscribed": {"status": "unsubscribed"},
+    "bounced": {"status": "undeliverable", "undeliverable_reason": "bounce"},
+    "complained": {"status": "undeliverable", "undeliverable_reason": "complaint"},
+}
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["signed-out", "signed-in"])
+@pytest.mark.parametrize("state", list(ADDRESS_STATES))
+def test_subscribing_reveals_nothing_about_the_address(
+    client_for, resident, django_capture_on_commit_callbacks, state, signed_in
+) -> None:
+    newsletter = NewsletterFactory()
+    fields = ADDRESS_STATES[state]
+    if fields is not None:
+        fields = dict(fields)
+        minutes = fields.pop("sent_minutes_ago", None)
+        if minutes is not None:
+            fields["confirm_digest"] = token_digest(f"secret-{state}")
+            fields["confirm_sent_at"] = timezone.now() - dt.timedelta(minutes=minutes)
+        SubscriberFactory(newsletter=newsletter, email="known@example.org", **fields)
+    client = client_for(resident if signed_in else None)
+    with django_capture_on_commit_callbacks(execute=True):
+        baseline = _subscribe(client, newsletter, "someone-new@example.org")
+        known = _subscribe(client, newsletter, "known@example.org")
+    assert known.status_code == baseline.status_code == 200
+    assert _page_text(known) == _page_text(baseline)
+    assert "Check your email" in _page_text(known)
+
+
+def test_subscribing_an_address_already_subscribed_sends_no_confirmation_link(
     client_for, django_capture_on_commit_callbacks
 ) -> None:
     newsletter = NewsletterFactory()
     SubscriberFactory(newsletter=newsletter, email="known@example.org")
     with django_capture_on_commit_callbacks(execute=True):
-        known = _subscribe(client_for(None), newsletter, "known@example.org")
-    with django_capture_on_commit_callbacks(execute=True):
-        new = _subscribe(client_for(None), newsletter, "unknown@example.org")
-    assert known.status_code == new.status_code == 200
-    assert known.content == new.content
+        _subscribe(client_for(None), newsletter, "known@example.org")
     to_known = [message for message in mail.outbox if message.to == ["known@example.org"]]
     assert len(to_known) == 1
     assert not CONFIRM_LINK.search(to_known[0].body)
     assert PREFERENCES_LINK.search(to_known[0].body)
     assert _subscriber(newsletter, "known@example.org").status == "subscribed"
+
+
+def test_address_that_complained_is_sent_nothing_by_the_form(client_for, django_capture_on_commit_callbacks) -> None:
+    newsletter = NewsletterFactory()
+    SubscriberFactory(
+        newsletter=newsletter, email="annoyed@example.org", status="undeliverable", undeliverable_reason="complaint"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _subscribe(client_for(None), newsletter, "annoyed@example.org")
+    subscriber = _subscriber(newsletter, "annoyed@example.org")
+    assert "Check your email" in response.content.decode()
+    assert mail.outbox == []
+    assert (subscriber.status, subscriber.undeliverable_reason, subscriber.confirm_digest) == (
+        "undeliverable",
+        "complaint",
+        "",
+    )
+
+
+def test_form_changes_nothing_an_unsubscribed_person_chose_until_the_link_is_used(
+    client_for, django_capture_on_commit_callbacks
+) -> None:
+    newsletter = NewsletterFactory()
+    reports = TopicFactory(newsletter=newsletter, name="Reports")
+    events = TopicFactory(newsletter=newsletter, name="Events")
+    subscriber = SubscriberFactory(
+        newsletter=newsletter, email="left@example.org", status="unsubscribed", unsubscribed_at=timezone.now()
+    )
+    subscriber.topics.set([reports])
+    # Someone else types the address in and picks another topic.
+    with django_capture_on_commit_callbacks(execute=True):
+        _subscribe(client_for(None), newsletter, "left@example.org", topics=[events.pk])
+    subscriber.refresh_from_db()
+    assert subscriber.status == "unsubscribed"
+    assert list(subscriber.topics.all()) == [reports]
+    # Only whoever reads the mail can make it happen.
+    link = CONFIRM_LINK.search(mail.outbox[0].body).group(0)
+    client_for(None).post(_path(link))
+    subscriber.refresh_from_db()
+    assert subscriber.status == "subscribed"
+    assert list(subscriber.topics.all()) == [events]
+    assert not subscriber.pending_topics.exists()
+
+
+def test_bounced_address_stays_undeliverable_until_its_link_is_used(
+    client_for, django_capture_on_commit_callbacks
+) -> None:
+    newsletter = NewsletterFactory()
+    SubscriberFactory(
+        newsletter=newsletter,
+        email="fixed@example.org",
+        status="undeliverable",
+        undeliverable_reason="bounce",
+        soft_bounces=3,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        _subscribe(client_for(None), newsletter, "fixed@example.org")
+    assert _subscriber(newsletter, "fixed@example.org").status == "undeliverable"
+    client_for(None).post(_path(CONFIRM_LINK.search(mail.outbox[0].body).group(0)))
+    subscriber = _subscriber(newsletter, "fixed@example.org")
+    assert (subscriber.status, subscriber.undeliverable_reason, subscriber.soft_bounces) == ("subscribed", "", 0)
 
 
 def test_already_subscribed_email_links_to_working_preferences(client_for, django_capture_on_commit_callbacks) -> None:
@@ -161,9 +257,24 @@ def test_expired_confirmation_link_is_refused_and_changes_nothing(client_for) ->
     assert _subscriber(newsletter, "late@example.org").status == "pending"
 
 
-def test_made_up_confirmation_link_is_refused(client_for) -> None:
-    response = client_for(None).get(reverse("publications:confirm", kwargs={"token": "not-a-real-secret"}))
-    assert response.status_code == 404
+def test_made_up_confirmation_link_is_refused_and_changes_nothing(client_for) -> None:
+    newsletter = NewsletterFactory()
+    waiting = SubscriberFactory(
+        newsletter=newsletter,
+        email="waiting@example.org",
+        status="pending",
+        confirmed_at=None,
+        confirm_digest=token_digest("the-real-secret"),
+        confirm_sent_at=timezone.now(),
+    )
+    url = reverse("publications:confirm", kwargs={"token": "not-a-real-secret"})
+    shown = client_for(None).get(url)
+    pressed = client_for(None).post(url)
+    waiting.refresh_from_db()
+    assert shown.status_code == pressed.status_code == 404
+    assert "This link does not work" in pressed.content.decode()
+    assert "Confirm my subscription" not in shown.content.decode()
+    assert (waiting.status, waiting.confirmed_at) == ("pending", None)
 
 
 def test_honeypot_filled_in_pretends_success_and_stores_nothing(client_for, django_capture_on_commit_callbacks) -> None:
@@ -229,8 +340,11 @@ def test_unsubscribed_address_subscribing_again_must_confirm_again(
     )
     with django_capture_on_commit_callbacks(execute=True):
         _subscribe(client_for(None), newsletter, "back@example.org")
-    assert _subscriber(newsletter, "back@example.org").status == "pending"
-    assert CONFIRM_LINK.search(mail.outbox[0].body)
+    assert _subscriber(newsletter, "back@example.org").status == "unsubscribed"  # until the link is used
+    link = CONFIRM_LINK.search(mail.outbox[0].body).group(0)
+    assert "Confirm my subscription" in client_for(None).get(_path(link)).content.decode()
+    client_for(None).post(_path(link))
+    assert _subscriber(newsletter, "back@example.org").status == "subscribed"
 
 
 def test_form_says_that_choosing_no_topic_means_everything(client_for) -> None:
@@ -256,6 +370,18 @@ def test_newsletter_page_lists_sent_issues_and_drafts_are_not_found(client_for) 
     assert draft.number is None
     missing = client_for(None).get(reverse("publications:issue", kwargs={"slug": newsletter.slug, "number": 2}))
     assert missing.status_code == 404
+
+
+def test_issue_address_with_another_newsletter_s_number_is_not_found(client_for) -> None:
+    first = NewsletterFactory(slug="first")
+    second = NewsletterFactory(slug="second")
+    NewsletterIssue.objects.create(newsletter=first, subject="The first one", number=1, status="sent")
+    NewsletterIssue.objects.create(newsletter=second, subject="The second one", number=2, status="sent")
+    for slug, number in (("second", 1), ("first", 2)):
+        response = client_for(None).get(reverse("publications:issue", kwargs={"slug": slug, "number": number}))
+        assert response.status_code == 404
+    found = client_for(None).get(reverse("publications:issue", kwargs={"slug": "second", "number": 2}))
+    assert "The second one" in found.content.decode()
 
 
 @pytest.mark.parametrize("count", [1, 3])

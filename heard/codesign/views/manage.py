@@ -43,10 +43,7 @@ def _site_url() -> str:
 
 
 def _running(user: Any) -> Any:
-    if roles.is_site_admin(user):
-        return Organisation.objects.order_by("name")
-    running = roles.organisation_ids_with(user, *RUNNING_ROLES)
-    return Organisation.objects.filter(pk__in=running).order_by("name")
+    return roles.organisations_with(user, *RUNNING_ROLES)
 
 
 @permission_required("codesign.view_manage")

@@ -4,14 +4,13 @@ organisation's record."""
 
 from __future__ import annotations
 
-import mimetypes
 from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -23,7 +22,7 @@ from heard.codesign.enums import IdeaStatus, Phase
 from heard.codesign.forms import CommentForm, IdeaForm, ReportForm
 from heard.codesign.models import Challenge, Idea
 from heard.core.forms import add_validation_errors
-from heard.core.http import see_other
+from heard.core.http import see_other, serve_file
 from heard.core.pagination import page_query, paginate
 from heard.core.permissions import login_required, public
 from heard.core.ratelimit import rate_limit_exceeded
@@ -362,17 +361,8 @@ def idea_image(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     found = selectors.idea_for_viewer(request, slug, pk)
     if not found.image or (found.status == IdeaStatus.HIDDEN and not request.user.has_perm("codesign.moderate", found)):
         raise Http404
-    try:
-        handle = found.image.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    content_type = mimetypes.guess_type(found.image.name)[0] or "application/octet-stream"
-    response = FileResponse(handle, content_type=content_type)
     # Shared caches may keep a picture only briefly, so hiding an idea takes its picture down too.
-    shown = found.status in selectors.READABLE_IDEAS
-    response["Cache-Control"] = "public, max-age=600" if shown else "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return serve_file(found.image, public=found.status in selectors.READABLE_IDEAS)
 
 
 @public

@@ -24,10 +24,7 @@ from heard.organisations.models import Organisation
 
 
 def _convened(user: object) -> object:
-    if roles.is_site_admin(user):
-        return Organisation.objects.order_by("name")
-    convened = roles.organisation_ids_with(user, Role.CONVENER)
-    return Organisation.objects.filter(pk__in=convened).order_by("name")
+    return roles.organisations_with(user, Role.CONVENER)
 
 
 @permission_required("conversations.view_manage")

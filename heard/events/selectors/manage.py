@@ -15,9 +15,7 @@ from heard.organisations.models import Organisation
 
 def running(user: Any) -> QuerySet[Organisation]:
     """The organisations whose events this person runs."""
-    if roles.is_site_admin(user):
-        return Organisation.objects.order_by("name")
-    return Organisation.objects.filter(pk__in=roles.organisation_ids_with(user, *RUNNING_ROLES)).order_by("name")
+    return roles.organisations_with(user, *RUNNING_ROLES)
 
 
 def events_for_manage(user: Any) -> QuerySet[Event]:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
+from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from heard.publications.enums import PublicationKind
 from heard.publications.models import MAX_BODY, Publication
-from heard.publications.services.publishing import MAX_PDF_BYTES, MAX_PICTURE_BYTES, PDF_HEADER, PICTURE_FORMATS
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 MARKDOWN_HELP = _(
@@ -44,6 +45,24 @@ def initial_of(publication: Publication) -> dict[str, Any]:
         "lead_image_alt": publication.lead_image_alt,
         "published_at": publication.published_at,
     }
+
+
+class _ShownChoices(ModelChoiceIterator):
+    """The options of a select drawn from a smaller queryset than the one its field accepts."""
+
+    def __init__(self, field: forms.ModelChoiceField, queryset: QuerySet) -> None:
+        super().__init__(field)
+        self.queryset = queryset
+
+
+class LinkChoiceField(forms.ModelChoiceField):
+    """A link to a report, poll, conversation, challenge or event. It accepts anything that may be
+    linked (`allowed`), while its select offers only `shown`, a bounded list of recent ones, so the
+    page stays small and an older report can still be answered (from its own page's link)."""
+
+    def offer(self, *, allowed: QuerySet, shown: QuerySet) -> None:
+        self.queryset = allowed  # what validation looks in (one query, for the chosen row)
+        self.widget.choices = _ShownChoices(self, shown)
 
 
 class PublicationForm(forms.Form):
@@ -84,26 +103,24 @@ class PublicationForm(forms.Form):
         max_length=1000,
         help_text=_("Separated by commas, like: housing, repairs"),
     )
-    responds_to = forms.ModelChoiceField(
+    responds_to = LinkChoiceField(
         label=_("In response to"),
         queryset=None,
         required=False,
         empty_label=_("None"),
         help_text=_("For a response: the report it answers."),
     )
-    poll = forms.ModelChoiceField(label=_("Link to a poll"), queryset=None, required=False, empty_label=_("None"))
-    conversation = forms.ModelChoiceField(
+    poll = LinkChoiceField(label=_("Link to a poll"), queryset=None, required=False, empty_label=_("None"))
+    conversation = LinkChoiceField(
         label=_("Link to a conversation"), queryset=None, required=False, empty_label=_("None")
     )
-    challenge = forms.ModelChoiceField(
-        label=_("Link to a challenge"), queryset=None, required=False, empty_label=_("None")
-    )
-    event = forms.ModelChoiceField(label=_("Link to an event"), queryset=None, required=False, empty_label=_("None"))
-    lead_image = forms.ImageField(
+    challenge = LinkChoiceField(label=_("Link to a challenge"), queryset=None, required=False, empty_label=_("None"))
+    event = LinkChoiceField(label=_("Link to an event"), queryset=None, required=False, empty_label=_("None"))
+    # Checked once, by the publishing service (heard.core.images): a picture, of these formats.
+    lead_image = forms.FileField(
         label=_("Lead picture"),
         required=False,
         help_text=_("A JPEG, PNG or WebP, smaller than 5 MB. We remove its location and camera details."),
-        error_messages={"invalid_image": _("The picture must be a JPEG, PNG or WebP file.")},
         widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
     remove_lead_image = forms.BooleanField(label=_("Take the lead picture away"), required=False)
@@ -142,14 +159,24 @@ class PublicationForm(forms.Form):
                 self.fields["organisation"].initial = found[0].pk
                 self.fields["organisation"].widget = forms.HiddenInput()
                 self.fields["organisation"].required = False
-        for name, queryset in choices.items():
-            self.fields[name].queryset = queryset
+        for name, (allowed, shown) in choices.items():
+            self.fields[name].offer(allowed=allowed, shown=shown)
         self.fields["poll"].label_from_instance = lambda poll: poll.title
         self.fields["conversation"].label_from_instance = lambda conversation: conversation.topic
         if publication is not None and publication.lead_image:
             self.fields["lead_image"].label = _("A new lead picture")
         else:
             del self.fields["remove_lead_image"]
+
+    def ask_for_the_picture_again(self) -> None:
+        """A page sent back (an error, a preview) cannot keep a chosen file: say so beside the field."""
+        if "lead_image" in self.fields:
+            hint = _(
+                "You chose a picture: choose it again before you save. A page sent back cannot keep it. "
+                "A JPEG, PNG or WebP, smaller than 5 MB."
+            )
+            self.fields["lead_image"].help_text = hint
+            self["lead_image"].help_text = hint  # the bound field copies it when it is first made
 
     def clean_organisation(self) -> Any:
         # With one organisation to publish for, that is the one, posted or not.
@@ -191,21 +218,11 @@ class PublicationForm(forms.Form):
             raise forms.ValidationError(_("Keep each tag to 60 characters or fewer."))
         return names
 
-    def clean_lead_image(self) -> Any:
-        picture = self.cleaned_data.get("lead_image")
-        if not picture:
-            return None
-        if picture.size > MAX_PICTURE_BYTES:
-            raise forms.ValidationError(_("The picture must be smaller than 5 MB."))
-        if picture.image.format not in PICTURE_FORMATS:
-            raise forms.ValidationError(_("The picture must be a JPEG, PNG or WebP file."))
-        return picture
-
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         kept = self.publication is not None and bool(self.publication.lead_image) and not data.get("remove_lead_image")
         has_picture = bool(data.get("lead_image")) or kept
-        if has_picture and not (data.get("lead_image_alt") or "").strip() and "lead_image" not in self.errors:
+        if has_picture and not (data.get("lead_image_alt") or "").strip():
             self.add_error(
                 "lead_image_alt", _("Say in a few words what the picture shows, for people who cannot see it.")
             )
@@ -227,6 +244,9 @@ class PublicationForm(forms.Form):
 
 
 class AttachmentForm(forms.Form):
+    """The title and the file; that the file is a PDF is checked by the service (attachment_add),
+    and its refusal is shown beside the field."""
+
     title = forms.CharField(
         label=_("Title"),
         max_length=200,
@@ -239,15 +259,3 @@ class AttachmentForm(forms.Form):
         error_messages={"required": _("Choose a PDF file."), "empty": _("The file is empty. Choose a PDF file.")},
         widget=forms.FileInput(attrs={"accept": "application/pdf,.pdf"}),
     )
-
-    def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_PDF_BYTES:
-            raise forms.ValidationError(_("The PDF must be smaller than 20 MB."))
-        upload.seek(0)
-        header = upload.read(len(PDF_HEADER))
-        upload.seek(0)
-        # The content decides, not the name: a file renamed to .pdf is not a PDF.
-        if header != PDF_HEADER:
-            raise forms.ValidationError(_("The file must be a PDF."))
-        return upload

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core import signing
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -18,7 +19,6 @@ from heard.organisations import roles
 from heard.organisations.models import Organisation
 from heard.publications.enums import DeliveryStatus, IssueStatus, SubscriberStatus
 from heard.publications.models import (
-    Authorship,
     Delivery,
     Newsletter,
     NewsletterIssue,
@@ -27,6 +27,7 @@ from heard.publications.models import (
     Topic,
 )
 from heard.publications.rules import PUBLISHING_ROLES
+from heard.publications.selectors.publications import with_bylines
 
 # How many recent publications and upcoming events an issue's form offers to choose from.
 COMPOSER_CHOICES = 40
@@ -70,12 +71,6 @@ class IssueContent:
     events: list[Event] = field(default_factory=list)
 
 
-def _with_bylines(publications: QuerySet[Publication]) -> QuerySet[Publication]:
-    return publications.select_related("organisation").prefetch_related(
-        Prefetch("authorships", queryset=Authorship.objects.select_related("author"))
-    )
-
-
 def issue_content(issue: NewsletterIssue) -> IssueContent:
     """Three queries: the publications, their authors, the events."""
     return content_of(
@@ -87,7 +82,11 @@ def issue_content(issue: NewsletterIssue) -> IssueContent:
 def content_of(*, publication_ids: list[int], event_ids: list[int]) -> IssueContent:
     """The content for chosen ids (a preview has ids that are not saved yet)."""
     publications = (
-        list(_with_bylines(Publication.objects.public().filter(pk__in=publication_ids)).order_by("-published_at"))
+        list(
+            with_bylines(Publication.objects.public().filter(pk__in=publication_ids), tags=False).order_by(
+                "-published_at"
+            )
+        )
         if publication_ids
         else []
     )
@@ -106,15 +105,24 @@ def content_of(*, publication_ids: list[int], event_ids: list[int]) -> IssueCont
 # --- Links in emails ------------------------------------------------------------------------------
 
 
-def subscriber_from_token(token: str, *, salt: str) -> Subscriber | None:
-    """The subscriber a signed link names, or None when the link was altered or the subscriber is
-    gone. The links carry no expiry: they are in every email someone keeps."""
+def signed_subscriber_id(token: str, *, salt: str) -> int | None:
+    """The subscriber number a signed link carries, or None when the link was altered. The links
+    carry no expiry: they are in every email someone keeps."""
     try:
-        value = signing.Signer(salt=salt).unsign(token)
-        pk = int(value)
+        return int(signing.Signer(salt=salt).unsign(token))
     except (signing.BadSignature, ValueError):
         return None
+
+
+def subscriber_by_id(pk: int) -> Subscriber | None:
+    """The subscriber a genuine link names; None once it has been erased."""
     return Subscriber.objects.select_related("newsletter").filter(pk=pk).first()
+
+
+def waiting_for_confirmation() -> QuerySet[Subscriber]:
+    """Subscribers a confirmation link can still act on: any not subscribed now (a new address,
+    or one that left or bounced and asked, through the form, to come back)."""
+    return Subscriber.objects.exclude(confirm_digest="").exclude(status=SubscriberStatus.SUBSCRIBED)
 
 
 def pending_subscriber_for(secret: str) -> Subscriber | None:
@@ -124,11 +132,7 @@ def pending_subscriber_for(secret: str) -> Subscriber | None:
 
     if not secret or len(secret) > 200:
         return None
-    return (
-        Subscriber.objects.select_related("newsletter")
-        .filter(confirm_digest=token_digest(secret), status=SubscriberStatus.PENDING)
-        .first()
-    )
+    return waiting_for_confirmation().select_related("newsletter").filter(confirm_digest=token_digest(secret)).first()
 
 
 # --- Recipients -----------------------------------------------------------------------------------
@@ -145,9 +149,7 @@ def recipients(*, newsletter: Newsletter, topic: Topic | None) -> QuerySet[Subsc
 
 def publishing_organisations(user: Any) -> QuerySet[Organisation]:
     """The organisations whose newsletters this person sends."""
-    if roles.is_site_admin(user):
-        return Organisation.objects.order_by("name")
-    return Organisation.objects.filter(pk__in=roles.organisation_ids_with(user, *PUBLISHING_ROLES)).order_by("name")
+    return roles.organisations_with(user, *PUBLISHING_ROLES)
 
 
 def _status_counts() -> dict[str, Any]:
@@ -218,8 +220,39 @@ def issues_for_manage(newsletter: Newsletter) -> QuerySet[NewsletterIssue]:
     )
 
 
+def _only_topic_of(through: Any, topic: Any, **more: Any) -> Subquery:
+    """How many rows of a subscriber-topic table give `topic` as their subscriber's only one."""
+    others = through.objects.filter(subscriber_id=OuterRef("subscriber_id")).exclude(topic_id=OuterRef("topic_id"))
+    counted = (
+        through.objects.filter(topic_id=topic, **more)
+        .filter(~Exists(others))
+        .order_by()
+        .values("topic_id")
+        .annotate(n=Count("pk"))
+        # django-stubs cannot see annotations on a many-to-many field's automatic table.
+        .values("n")  # type: ignore[misc]
+    )
+    return Subquery(counted, output_field=IntegerField())
+
+
+def _sole_choosers_count(topic: Any) -> CombinedExpression:
+    """How many subscribers chose `topic` (an id, or OuterRef) as their only topic, counting the
+    requests still waiting for their confirmation link too: without the topic, each of them
+    would have no topic left, which means everything."""
+    chosen = _only_topic_of(Subscriber.topics.through, topic)
+    requested = _only_topic_of(Subscriber.pending_topics.through, topic, subscriber__confirm_digest__gt="")
+    return Coalesce(chosen, 0) + Coalesce(requested, 0)
+
+
+def sole_choosers(topic: Topic) -> int:
+    """How many subscribers (or requests waiting for confirmation) have `topic` as their only one."""
+    found = Topic.objects.filter(pk=topic.pk).annotate(n=_sole_choosers_count(OuterRef("pk"))).values("n").first()
+    return found["n"] if found else 0
+
+
 def topics_for_manage(newsletter: Newsletter) -> list[Topic]:
-    """The topics with how many subscribers chose each and how many issues went to each."""
+    """The topics with how many subscribers chose each, how many chose only it, and how many
+    issues went to each, in one query."""
     chosen = (
         Subscriber.objects.filter(topics=OuterRef("pk")).order_by().values("topics").annotate(n=Count("pk")).values("n")
     )
@@ -240,6 +273,7 @@ def topics_for_manage(newsletter: Newsletter) -> list[Topic]:
     return list(
         Topic.objects.filter(newsletter=newsletter).annotate(
             subscriber_count=Coalesce(Subquery(chosen, output_field=IntegerField()), 0),
+            sole_count=_sole_choosers_count(OuterRef("pk")),
             issue_count=Coalesce(Subquery(issues, output_field=IntegerField()), 0),
             sent_count=Coalesce(Subquery(sent, output_field=IntegerField()), 0),
         )

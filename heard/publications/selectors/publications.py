@@ -29,12 +29,13 @@ LINK_CHOICES = 50
 TAG_CHOICES = 100
 
 
-def _with_bylines(publications: QuerySet[Publication]) -> QuerySet[Publication]:
-    """Authors in their order, and tags: one query each, whatever the number of rows."""
-    return publications.select_related("organisation").prefetch_related(
-        Prefetch("authorships", queryset=Authorship.objects.select_related("author").order_by("position", "pk")),
-        Prefetch("tags", queryset=Tag.objects.order_by("name")),
+def with_bylines(publications: QuerySet[Publication], *, tags: bool = True) -> QuerySet[Publication]:
+    """Authors in their order, and tags (unless `tags` is False): one query each, whatever the
+    number of rows. The newsletter reads its publications through this too."""
+    found = publications.select_related("organisation").prefetch_related(
+        Prefetch("authorships", queryset=Authorship.objects.select_related("author").order_by("position", "pk"))
     )
+    return found.prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name"))) if tags else found
 
 
 def public_publications(*, kind: str = "", tag: str = "") -> QuerySet[Publication]:
@@ -44,7 +45,16 @@ def public_publications(*, kind: str = "", tag: str = "") -> QuerySet[Publicatio
         found = found.filter(kind=kind)
     if tag:
         found = found.filter(tags__slug=tag)
-    return _with_bylines(found).order_by("-published_at", "-pk")
+    return with_bylines(found).order_by("-published_at", "-pk")
+
+
+def public_tag(slug: str) -> Tag | None:
+    """The tag with this slug, if a public publication carries it (so the list never names a tag
+    that only a draft has, nor repeats whatever text was put in the address)."""
+    if not slug:
+        return None
+    in_use = Exists(Publication.objects.public().filter(tags=OuterRef("pk")))
+    return Tag.objects.filter(in_use, slug=slug).first()
 
 
 def tags_in_use() -> QuerySet[Tag]:
@@ -61,7 +71,7 @@ def _poll_is_public() -> Exists:
 
 def _page_queryset() -> QuerySet[Publication]:
     return (
-        _with_bylines(Publication.objects.all())
+        with_bylines(Publication.objects.all())
         .select_related("responds_to", "poll", "conversation", "challenge", "event")
         .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("position", "pk")))
         .annotate(poll_is_public=_poll_is_public())
@@ -103,7 +113,7 @@ def public_responses(report: Publication) -> list[Publication]:
     if report.kind != PublicationKind.REPORT:
         return []
     return list(
-        _with_bylines(Publication.objects.public().filter(responds_to=report)).order_by("-published_at", "-pk")[
+        with_bylines(Publication.objects.public().filter(responds_to=report)).order_by("-published_at", "-pk")[
             :RESPONSES_SHOWN
         ]
     )
@@ -137,9 +147,7 @@ def feed_publications() -> list[Publication]:
 
 def publishing_organisations(user: Any) -> QuerySet[Organisation]:
     """The organisations this person publishes for (every one, for a site administrator)."""
-    if roles.is_site_admin(user):
-        return Organisation.objects.order_by("name")
-    return Organisation.objects.filter(pk__in=roles.organisation_ids_with(user, *PUBLISHING_ROLES)).order_by("name")
+    return roles.organisations_with(user, *PUBLISHING_ROLES)
 
 
 def publications_for_manage(user: Any) -> QuerySet[Publication]:
@@ -164,39 +172,70 @@ def attachments_of(publication: Publication) -> QuerySet[Attachment]:
     return Attachment.objects.filter(publication=publication).order_by("position", "pk")
 
 
-def _recent(queryset: QuerySet, *, order: str, current: Any) -> QuerySet:
-    """At most LINK_CHOICES recent rows of `queryset`, and the one already chosen."""
+def _recent(queryset: QuerySet, *, order: str, linked: Any, asked: Any) -> QuerySet:
+    """At most LINK_CHOICES recent rows of `queryset`, the row already `linked` (whatever it is
+    now, so saving never drops it), and the one `asked` for if `queryset` holds it."""
     ids = Subquery(queryset.order_by(order, "-pk").values("pk")[:LINK_CHOICES])
     wanted = Q(pk__in=ids)
-    if current is not None:
-        wanted |= Q(pk=current)
+    if linked is not None:
+        wanted |= Q(pk=linked)
+    if asked is not None:
+        wanted |= Q(pk__in=queryset.filter(pk=asked).values("pk"))
     return queryset.model.objects.filter(wanted)
 
 
-def link_choices(*, organisations: QuerySet[Organisation], publication: Publication | None = None) -> dict[str, Any]:
-    """What the publication form offers to link to: reports to respond to, and polls,
-    conversations, challenges and events — each either public or the publisher's own, recent first."""
+def _with_current(queryset: QuerySet, current: Any) -> QuerySet:
+    """`queryset`, and the row already linked (kept even if it is no longer public)."""
+    if current is None:
+        return queryset
+    return queryset.model.objects.filter(Q(pk__in=queryset.values("pk")) | Q(pk=current))
+
+
+def link_choices(
+    *,
+    organisations: QuerySet[Organisation],
+    publication: Publication | None = None,
+    asked: dict[str, Any] | None = None,
+) -> dict[str, tuple[QuerySet, QuerySet]]:
+    """What the publication form may link to, as (allowed, shown) for each field: `allowed` is
+    everything that may be chosen — reports to respond to, and polls, conversations, challenges and
+    events, each either public or of the publisher's own organisations, and whatever is linked
+    already; `shown` is what the select lists, the most recent LINK_CHOICES of them plus the one
+    linked and one `asked` for by id (from a report's "publish a response" link)."""
     own = Q(organisation__in=organisations)
     current = publication or Publication()
+    asked = asked or {}
     reports = Publication.objects.filter(kind=PublicationKind.REPORT).filter(
         Q(pk__in=Publication.objects.public().values("pk")) | own
     )
     if publication is not None and publication.pk:
         reports = reports.exclude(pk=publication.pk)
+    fields: dict[str, tuple[QuerySet, str, Any, tuple[str, ...]]] = {
+        "responds_to": (reports, "-created_at", current.responds_to_id, ("title", "pk")),
+        "poll": (
+            Poll.objects.filter(Exists(Wave.objects.filter(poll=OuterRef("pk"), published_at__isnull=False)) | own),
+            "-pk",
+            current.poll_id,
+            ("title", "pk"),
+        ),
+        "conversation": (Conversation.objects.all(), "-opens_at", current.conversation_id, ("topic", "pk")),
+        "challenge": (
+            Challenge.objects.filter(Q(published_at__isnull=False) | own),
+            "-pk",
+            current.challenge_id,
+            ("title", "pk"),
+        ),
+        "event": (
+            Event.objects.filter(Q(published_at__isnull=False) | own),
+            "-starts_at",
+            current.event_id,
+            ("-starts_at", "pk"),
+        ),
+    }
     return {
-        "responds_to": _recent(reports, order="-created_at", current=current.responds_to_id).order_by("title", "pk"),
-        "poll": _recent(
-            Poll.objects.filter(Q(waves__published_at__isnull=False) | own).distinct(),
-            order="-pk",
-            current=current.poll_id,
-        ).order_by("title", "pk"),
-        "conversation": _recent(
-            Conversation.objects.all(), order="-opens_at", current=current.conversation_id
-        ).order_by("topic", "pk"),
-        "challenge": _recent(
-            Challenge.objects.filter(Q(published_at__isnull=False) | own), order="-pk", current=current.challenge_id
-        ).order_by("title", "pk"),
-        "event": _recent(
-            Event.objects.filter(Q(published_at__isnull=False) | own), order="-starts_at", current=current.event_id
-        ).order_by("-starts_at", "pk"),
+        name: (
+            _with_current(queryset, linked),
+            _recent(queryset, order=order, linked=linked, asked=asked.get(name)).order_by(*shown_order),
+        )
+        for name, (queryset, order, linked, shown_order) in fields.items()
     }

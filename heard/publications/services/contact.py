@@ -2,12 +2,16 @@
 a year after it arrived.
 
 A message is personal data (who wrote, their address, and whatever they chose to tell us), so it
-is stored encrypted and read only in Manage, where each reading is logged. Emails never carry it:
-the team is told that a message arrived, with a link; the sender is told we have it."""
+is stored encrypted and read only in Manage, where each reading (of the list, which names the
+senders, and of a message) is logged. Emails never carry it: the team is told that a message
+arrived, with a link; a signed-in sender writing from one of their verified addresses is told we
+have it. Nobody else is emailed at an address typed into the form, so the form cannot be used to
+send mail to a stranger's address."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -30,8 +34,9 @@ RETENTION = dt.timedelta(days=365)
 
 @transaction.atomic
 def contact_submit(*, topic: ContactTopic, name: str, email: str, message: str, by: Any) -> ContactMessage:
-    """Store a message for the team behind `topic`, tell the team it arrived and tell the sender
-    we have it. `by` is the signed-in person, or an anonymous user."""
+    """Store a message for the team behind `topic`, tell the team it arrived and, when the sender
+    is signed in and wrote from one of their verified addresses, tell them we have it. `by` is the
+    signed-in person, or an anonymous user."""
     if not topic.active:
         raise ValidationError({"topic": _("Choose what your message is about.")})
     name = required_text(name, field="name", empty=_("Enter your name."), limit=MAX_NAME)
@@ -59,20 +64,22 @@ def contact_submit(*, topic: ContactTopic, name: str, email: str, message: str, 
         % {"topic": topic.name, "link": link},
         kind="contact_notification",
     )
-    # Nothing the sender typed goes into this email, so the form cannot be used to send someone
-    # else words of a stranger's choosing.
-    email_queue(
-        to=email,
-        subject=_("We have your message"),
-        text_body=_(
-            "Hello,\n\nThank you for getting in touch. We have your message about “%(topic)s”, "
-            "and the team at %(team)s will reply to you at this address.\n\n"
-            "If you did not write to us, you can ignore this email.\n\nFrom the Heard team"
+    # Only to an address we know belongs to the sender: mail to any address typed into a public
+    # form would reach strangers (backscatter), and its delivery record would keep that address.
+    # Everyone else sees the "sent" page, which says the same. Nothing the sender typed goes into
+    # this email.
+    if signed_in and email.lower() in _verified_addresses(by):
+        email_queue(
+            to=email,
+            subject=_("We have your message"),
+            text_body=_(
+                "Hello,\n\nThank you for getting in touch. We have your message about “%(topic)s”, "
+                "and the team at %(team)s will reply to you at this address.\n\nFrom the Heard team"
+            )
+            % {"topic": topic.name, "team": team},
+            kind="contact_acknowledgement",
+            user=by,
         )
-        % {"topic": topic.name, "team": team},
-        kind="contact_acknowledgement",
-        user=by if signed_in else None,
-    )
     log_action(
         action="contact.message_received",
         by=by,
@@ -81,6 +88,29 @@ def contact_submit(*, topic: ContactTopic, name: str, email: str, message: str, 
         data={"topic": topic.pk},
     )
     return stored
+
+
+def _verified_addresses(user: Any) -> set[str]:
+    from allauth.account.models import EmailAddress
+
+    return {
+        address.lower()
+        for address in EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True)
+    }
+
+
+def contact_messages_listed(*, messages: Sequence[ContactMessage], by: Any) -> None:
+    """Record that `by` saw a list of messages: the list names the senders, so who saw whose name,
+    and when, is kept (by the messages' ids; never a name)."""
+    if not messages:
+        return
+    organisations = {message.topic.organisation_id for message in messages}
+    log_action(
+        action="contact.messages_listed",
+        by=by,
+        organisation_id=organisations.pop() if len(organisations) == 1 else None,
+        data={"messages": [message.pk for message in messages]},
+    )
 
 
 def contact_read(*, message: ContactMessage, by: Any) -> None:

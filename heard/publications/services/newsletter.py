@@ -21,14 +21,16 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from heard.core.crypto import token_digest
 from heard.core.services import email_queue, log_action
 from heard.core.slugs import unique_slug
 from heard.core.text import required_text, without_control_characters
 from heard.publications.enums import SubscriberStatus, UndeliverableReason
-from heard.publications.models import Newsletter, NewsletterIssue, Subscriber, Topic
+from heard.publications.models import RESERVED_NEWSLETTER_SLUGS, Newsletter, NewsletterIssue, Subscriber, Topic
 from heard.publications.personal import email_key
+from heard.publications.selectors.newsletter import sole_choosers, waiting_for_confirmation
 
 PREFERENCES_SALT = "publications.preferences"
 UNSUBSCRIBE_SALT = "publications.unsubscribe"
@@ -77,13 +79,18 @@ def subscription_request(
     """Someone asked, through the form, for `email` to get `newsletter`. Returns what was done
     (for the log and tests; the page shown never depends on it):
 
-    - a new address, or one that left: it waits for confirmation and is emailed a link;
-    - an address waiting for confirmation: a fresh link (the old one stops working);
+    - a new address: it waits for confirmation and is emailed a link;
+    - an address waiting for confirmation, or one that left or bounced: a fresh link (an older
+      one stops working);
     - a subscribed address: an email saying so, with a link to its preferences — never a second
-      confirmation, and its topics stay as its owner chose them;
+      confirmation;
+    - an address that marked our email as spam: nothing, ever, from the form (its owner can come
+      back from the preferences link in an email they kept);
     - any address emailed by the form in the last ten minutes: nothing.
 
-    The topics chosen are kept with a waiting subscriber and apply once it is confirmed."""
+    The form is open to anyone, so it changes nothing a subscriber chose: status and topics stay
+    as they are until the confirmation link is used, and the topics asked for are kept apart
+    (`pending_topics`) until then."""
     address = without_control_characters(email).strip()
     key = email_key(address)
     now = timezone.now()
@@ -100,6 +107,18 @@ def subscription_request(
             # The same address, asked for twice at once: the other request emails it.
             return "raced"
         outcome = "pending"
+    elif (
+        subscriber.status == SubscriberStatus.UNDELIVERABLE
+        and subscriber.undeliverable_reason == UndeliverableReason.COMPLAINT
+    ):
+        # They told their mail program our email is spam: the form must not restart it.
+        log_action(
+            action="newsletter.subscribe_refused",
+            target=subscriber,
+            organisation_id=newsletter.organisation_id,
+            data={"reason": "complaint"},
+        )
+        return "complained"
     elif subscriber.confirm_sent_at is not None and now - subscriber.confirm_sent_at < EMAIL_INTERVAL:
         return "throttled"
     elif subscriber.status == SubscriberStatus.SUBSCRIBED:
@@ -114,17 +133,19 @@ def subscription_request(
             organisation_id=newsletter.organisation_id,
         )
         return "already_subscribed"
-    else:
-        # Waiting, unsubscribed, or undeliverable: start (again) from the confirmation. The
-        # address given now is the one written, in case its capitalisation changed.
-        outcome = "pending_again" if subscriber.status == SubscriberStatus.PENDING else "returning"
-        subscriber.status = SubscriberStatus.PENDING
+    elif subscriber.status == SubscriberStatus.PENDING:
+        outcome = "pending_again"
+        # Never confirmed, so nothing is lost: the address given now is the one written, in
+        # case its capitalisation changed.
         subscriber.email = address
-        if owner is not None:
-            subscriber.user = owner
+    else:
+        # Unsubscribed, or undeliverable after bounces: it stays so until the link is used.
+        outcome = "returning"
+    if owner is not None:
+        subscriber.user = owner
     secret = _new_secret(subscriber, now)
     subscriber.save()
-    subscriber.topics.set([topic for topic in topics if topic.newsletter_id == newsletter.pk])
+    subscriber.pending_topics.set([topic for topic in topics if topic.newsletter_id == newsletter.pk])
     link = site_url + reverse("publications:confirm", kwargs={"token": secret})
     email_queue(
         to=address,
@@ -136,7 +157,12 @@ def subscription_request(
         kind="newsletter_confirm",
         user=owner,
     )
-    log_action(action="newsletter.subscribe_requested", target=subscriber, organisation_id=newsletter.organisation_id)
+    log_action(
+        action="newsletter.subscribe_requested",
+        target=subscriber,
+        organisation_id=newsletter.organisation_id,
+        data={"outcome": outcome},
+    )
     return outcome
 
 
@@ -168,11 +194,9 @@ def confirmation_problem(subscriber: Subscriber | None, *, now: dt.datetime | No
 @transaction.atomic
 def subscription_confirm(*, secret: str) -> Subscriber:
     """The link in the confirmation email was followed and its button pressed: from now on the
-    address gets the newsletter, with the topics chosen when subscribing."""
+    address gets the newsletter, with the topics asked for with that link."""
     subscriber = (
-        Subscriber.objects.select_for_update()
-        .filter(confirm_digest=token_digest(secret), status=SubscriberStatus.PENDING)
-        .first()
+        waiting_for_confirmation().select_for_update().filter(confirm_digest=token_digest(secret)).first()
         if secret
         else None
     )
@@ -183,12 +207,14 @@ def subscription_confirm(*, secret: str) -> Subscriber:
         raise ValidationError(_("This link has expired: links work for 7 days."), code="expired")
     assert subscriber is not None  # noqa: S101 - confirmation_problem() said so; this tells the type checker
     now = timezone.now()
+    returning = subscriber.status != SubscriberStatus.PENDING
     subscriber.status = SubscriberStatus.SUBSCRIBED
     subscriber.confirmed_at = now
     subscriber.confirm_digest = ""
     subscriber.unsubscribed_at = None
     subscriber.undeliverable_reason = ""
     subscriber.soft_bounces = 0
+    subscriber.soft_bounced_at = None
     subscriber.save(
         update_fields=[
             "status",
@@ -197,16 +223,30 @@ def subscription_confirm(*, secret: str) -> Subscriber:
             "unsubscribed_at",
             "undeliverable_reason",
             "soft_bounces",
+            "soft_bounced_at",
             "updated_at",
         ]
     )
-    log_action(action="newsletter.subscribed", target=subscriber, organisation_id=subscriber.newsletter.organisation_id)
+    subscriber.topics.set(list(subscriber.pending_topics.all()))
+    subscriber.pending_topics.clear()
+    log_action(
+        action="newsletter.subscribed",
+        target=subscriber,
+        organisation_id=subscriber.newsletter.organisation_id,
+        data={"returning": True} if returning else None,
+    )
     return subscriber
 
 
 @transaction.atomic
 def subscriber_topics_set(*, subscriber: Subscriber, topics: list[Topic] | QuerySet[Topic]) -> Subscriber:
-    """The subscriber chose their topics on the preferences page (none: everything)."""
+    """The subscriber chose their topics on the preferences page (none: everything). Someone who
+    has left keeps their choice for when they come back. A subscription still waiting for its
+    confirmation has no preferences yet: its topics are the ones asked for with the link."""
+    if subscriber.status == SubscriberStatus.PENDING:
+        raise ValidationError(
+            _("Your subscription is waiting for you to confirm it: follow the link in the email we sent you first.")
+        )
     subscriber.topics.set([topic for topic in topics if topic.newsletter_id == subscriber.newsletter_id])
     log_action(
         action="newsletter.topics_chosen",
@@ -251,7 +291,21 @@ def subscriber_resubscribe(*, subscriber: Subscriber) -> Subscriber:
     subscriber.unsubscribed_at = None
     subscriber.undeliverable_reason = ""
     subscriber.soft_bounces = 0
-    subscriber.save(update_fields=["status", "unsubscribed_at", "undeliverable_reason", "soft_bounces", "updated_at"])
+    subscriber.soft_bounced_at = None
+    # A request made through the form meanwhile is settled: they are back, with their own choices.
+    subscriber.confirm_digest = ""
+    subscriber.save(
+        update_fields=[
+            "status",
+            "unsubscribed_at",
+            "undeliverable_reason",
+            "soft_bounces",
+            "soft_bounced_at",
+            "confirm_digest",
+            "updated_at",
+        ]
+    )
+    subscriber.pending_topics.clear()
     log_action(
         action="newsletter.resubscribed", target=subscriber, organisation_id=subscriber.newsletter.organisation_id
     )
@@ -265,9 +319,10 @@ DELIVERY_EVENT_LIMIT = 1000
 
 def delivery_events_record(*, events: list[Any]) -> dict[str, int]:
     """Bounces and complaints reported by the mail provider. A permanent bounce or a complaint
-    makes the address undeliverable on every newsletter; temporary bounces do after three.
-    Returns counts of what was done. Each event is its own transaction, so one bad event does not
-    undo the others."""
+    makes the address undeliverable on every newsletter; temporary bounces do after three in a
+    row. A bounce must say which kind it is ("permanent" or "transient", in any case): one that
+    does not is ignored rather than guessed. Returns counts of what was done. Each event is its
+    own transaction, so one bad event does not undo the others."""
     counts = {"bounces": 0, "complaints": 0, "undeliverable": 0, "ignored": 0}
     for event in events[:DELIVERY_EVENT_LIMIT]:
         kind = event.get("type") if isinstance(event, dict) else None
@@ -275,7 +330,15 @@ def delivery_events_record(*, events: list[Any]) -> dict[str, int]:
         if kind not in ("bounce", "complaint") or not isinstance(address, str) or "@" not in address:
             counts["ignored"] += 1
             continue
-        permanent = kind == "complaint" or event.get("bounce") != "transient"
+        if kind == "complaint":
+            permanent = True
+        else:
+            severity = event.get("bounce")
+            severity = severity.strip().lower() if isinstance(severity, str) else ""
+            if severity not in ("permanent", "transient"):
+                counts["ignored"] += 1
+                continue
+            permanent = severity == "permanent"
         counts["complaints" if kind == "complaint" else "bounces"] += 1
         counts["undeliverable"] += _address_bounced(
             key=email_key(address),
@@ -288,19 +351,37 @@ def delivery_events_record(*, events: list[Any]) -> dict[str, int]:
 @transaction.atomic
 def _address_bounced(*, key: str, reason: str, permanent: bool) -> int:
     made_undeliverable = 0
+    now = timezone.now()
     for subscriber in (
         Subscriber.objects.select_for_update(of=("self",)).select_related("newsletter").filter(email_digest=key)
     ):
         if subscriber.status == SubscriberStatus.UNDELIVERABLE:
+            if reason == UndeliverableReason.COMPLAINT and subscriber.undeliverable_reason != reason:
+                # A complaint weighs more than a bounce: the form must not start mail again.
+                subscriber.undeliverable_reason = reason
+                subscriber.confirm_digest = ""
+                subscriber.save(update_fields=["undeliverable_reason", "confirm_digest", "updated_at"])
             continue
         if not permanent:
             subscriber.soft_bounces += 1
+            subscriber.soft_bounced_at = now
             if subscriber.soft_bounces < SOFT_BOUNCE_LIMIT:
-                subscriber.save(update_fields=["soft_bounces", "updated_at"])
+                subscriber.save(update_fields=["soft_bounces", "soft_bounced_at", "updated_at"])
                 continue
         subscriber.status = SubscriberStatus.UNDELIVERABLE
         subscriber.undeliverable_reason = reason
-        subscriber.save(update_fields=["status", "undeliverable_reason", "soft_bounces", "updated_at"])
+        # A confirmation link sent before must not restart mail to it either.
+        subscriber.confirm_digest = ""
+        subscriber.save(
+            update_fields=[
+                "status",
+                "undeliverable_reason",
+                "soft_bounces",
+                "soft_bounced_at",
+                "confirm_digest",
+                "updated_at",
+            ]
+        )
         log_action(
             action="newsletter.undeliverable",
             target=subscriber,
@@ -314,6 +395,15 @@ def _address_bounced(*, key: str, reason: str, permanent: bool) -> int:
 # --- A newsletter and its topics ------------------------------------------------------------------
 
 
+def _newsletter_slug(name: str) -> str:
+    """A new newsletter's slug: unique, and never one of the words its own pages use after
+    /newsletters/ (a newsletter called "Manage" gets manage-newsletter)."""
+    slug = unique_slug(Newsletter.objects.all(), name, fallback="newsletter", max_length=120)
+    if slug in RESERVED_NEWSLETTER_SLUGS:
+        slug = unique_slug(Newsletter.objects.all(), f"{slug} newsletter", max_length=120)
+    return slug
+
+
 @transaction.atomic
 def newsletter_create(*, organisation: Any, by: Any, fields: dict[str, Any]) -> Newsletter:
     """Start a newsletter for an organisation. It has no subscribers until people sign up."""
@@ -321,7 +411,7 @@ def newsletter_create(*, organisation: Any, by: Any, fields: dict[str, Any]) -> 
     newsletter = Newsletter.objects.create(
         organisation=organisation,
         name=name,
-        slug=unique_slug(Newsletter.objects.all(), name, fallback="newsletter", max_length=120),
+        slug=_newsletter_slug(name),
         description=without_control_characters(fields.get("description", "")).strip(),
         reply_to=(fields.get("reply_to") or "").strip(),
     )
@@ -375,13 +465,26 @@ def topic_rename(*, topic: Topic, by: Any, name: str, description: str = "") -> 
 
 @transaction.atomic
 def topic_remove(*, topic: Topic, by: Any) -> None:
-    """Remove a topic nobody has been sent anything under. Subscribers who chose it keep their
-    other topics (one who chose only this one gets everything, as if they had chosen none)."""
+    """Remove a topic nobody has been sent anything under and nobody chose as their only topic:
+    without it, such a subscriber would have no topic left, which means everything, the opposite
+    of what they asked for. Those who chose it among others keep their other topics."""
     used = NewsletterIssue.objects.filter(topic=topic)
     if used.filter(number__isnull=False).exists():
         raise ValidationError(_("Issues have been sent to this topic, so it stays in the archive. You can rename it."))
     if used.exists():
         raise ValidationError(_("A draft issue is for this topic. Choose another topic for it first."))
+    only = sole_choosers(topic)
+    if only:
+        raise ValidationError(
+            ngettext(
+                "%(count)d subscriber chose only this topic: without it they would get everything. "
+                "It stays; you can rename it.",
+                "%(count)d subscribers chose only this topic: without it they would get everything. "
+                "It stays; you can rename it.",
+                only,
+            )
+            % {"count": only}
+        )
     organisation_id = topic.newsletter.organisation_id
     log_action(
         action="newsletter.topic_removed",

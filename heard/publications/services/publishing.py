@@ -14,28 +14,34 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
 
-from heard.codesign import images
+from heard.core.files import deleted_on_error, file_written
+from heard.core.images import cleaned_image
 from heard.core.services import log_action
 from heard.core.slugs import unique_slug
 from heard.core.text import required_text, without_control_characters
+from heard.polls.models import Wave
 from heard.publications.enums import PublicationKind, PublicationStatus
 from heard.publications.markdown import render
 from heard.publications.models import MAX_BODY, Attachment, Author, Authorship, Publication, Tag
 
-# Addresses under /publications/ that are pages of their own, never a publication's slug.
-RESERVED_SLUGS = frozenset({"manage", "feed"})
+# Words that are addresses of pages of their own, never a publication's slug: /publications/<word>/
+# ("manage", and "feed" kept free for the feeds) and /publications/manage/<word>/ ("new"), where a
+# publication with that slug would have its edit page shadowed.
+RESERVED_SLUGS = frozenset({"manage", "feed", "new"})
 PICTURE_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
 MAX_PICTURE_BYTES = 5 * 1024 * 1024
 MAX_PDF_BYTES = 20 * 1024 * 1024
 PDF_HEADER = b"%PDF-"
 MAX_AUTHORS = 30
 MAX_TAGS = 20
+MAX_ATTACHMENTS = 20
+# The links whose targets are checked: (field, what the error beside it says).
+LINKS = ("responds_to", "poll", "challenge", "event")
 
 # Plain fields a form may set; authors, tags and the picture are handled on their own.
 SIMPLE_FIELDS = (
@@ -91,6 +97,49 @@ def _clean_tags(tags: Iterable[str]) -> list[tuple[str, str]]:
     return list(cleaned.items())
 
 
+def _check_kind(publication: Publication, *, kind_before: str) -> None:
+    """A report that has responses stays a report: they would otherwise answer an article."""
+    if (
+        publication.pk
+        and kind_before == PublicationKind.REPORT
+        and publication.kind != PublicationKind.REPORT
+        and Publication.objects.filter(responds_to_id=publication.pk).exists()
+    ):
+        raise ValidationError(
+            {"kind": _("This report has responses, so it stays a report. Unlink the responses first.")}
+        )
+
+
+def _check_links(publication: Publication, *, links_before: dict[str, Any]) -> None:
+    """What a publication may link to, whatever the form offered: something public, or something of
+    the publication's own organisation (a draft it is preparing alongside). A link kept as it was
+    is not checked again, so a piece whose report was later taken down can still be edited."""
+    own = publication.organisation_id
+
+    def changed(name: str) -> Any:
+        linked = getattr(publication, name)
+        if linked is None or linked.pk == links_before.get(name):
+            return None
+        return linked
+
+    report = changed("responds_to")
+    if report is not None and report.organisation_id != own and not report.is_public:
+        raise ValidationError({"responds_to": _("Choose a published report, or one of your organisation's own.")})
+    poll = changed("poll")
+    if (
+        poll is not None
+        and poll.organisation_id != own
+        and not Wave.objects.filter(poll=poll, published_at__isnull=False).exists()
+    ):
+        raise ValidationError({"poll": _("Choose a poll with published results, or one of your organisation's own.")})
+    challenge = changed("challenge")
+    if challenge is not None and challenge.organisation_id != own and challenge.published_at is None:
+        raise ValidationError({"challenge": _("Choose a published challenge, or one of your organisation's own.")})
+    event = changed("event")
+    if event is not None and event.organisation_id != own and event.published_at is None:
+        raise ValidationError({"event": _("Choose a published event, or one of your organisation's own.")})
+
+
 def _checked(publication: Publication, *, has_picture: bool) -> None:
     """The rules a publication keeps whatever the form, with each problem named by its field."""
     publication.title = required_text(
@@ -123,20 +172,7 @@ def _checked(publication: Publication, *, has_picture: bool) -> None:
 
 def _picture(upload: Any) -> File:
     """The uploaded picture, checked to be a JPEG, PNG or WebP and saved again without its metadata."""
-    if upload.size > MAX_PICTURE_BYTES:
-        raise ValidationError({"lead_image": _("The picture must be smaller than 5 MB.")})
-    try:
-        with Image.open(upload) as probe:
-            found = probe.format
-    except (UnidentifiedImageError, OSError):
-        found = None
-    if found not in PICTURE_FORMATS:
-        raise ValidationError({"lead_image": _("The picture must be a JPEG, PNG or WebP file.")})
-    upload.seek(0)
-    try:
-        return images.cleaned_image(upload)
-    except ValidationError as error:
-        raise ValidationError({"lead_image": error.message_dict.get("image", error.messages)}) from None
+    return cleaned_image(upload, field="lead_image", allowed_formats=PICTURE_FORMATS, max_bytes=MAX_PICTURE_BYTES)
 
 
 def _set_authors(publication: Publication, authors: list[tuple[str, str]]) -> None:
@@ -168,6 +204,8 @@ def _save(publication: Publication, fields: dict[str, Any]) -> tuple[Publication
     or took away ("" for none), to delete once the change is committed."""
     authors = _clean_authors(fields["authors"]) if "authors" in fields else None
     tags = _clean_tags(fields["tags"]) if "tags" in fields else None
+    kind_before = publication.kind if publication.pk else ""
+    links_before = {name: getattr(publication, f"{name}_id") for name in LINKS} if publication.pk else {}
     for name in SIMPLE_FIELDS:
         if name not in fields:
             continue
@@ -183,25 +221,24 @@ def _save(publication: Publication, fields: dict[str, Any]) -> tuple[Publication
     if removing:
         publication.lead_image_alt = ""
     _checked(publication, has_picture=picture is not None or (bool(publication.lead_image) and not removing))
+    _check_kind(publication, kind_before=kind_before)
+    _check_links(publication, links_before=links_before)
     replaced = (publication.lead_image.name or "") if (removing or picture is not None) else ""
     if removing:
         publication.lead_image = None
     if picture is not None:
         publication.lead_image.save(picture.name or "picture.jpg", picture, save=False)
+        file_written(publication.lead_image)  # deleted again if anything after this fails
     publication.body_html = render(publication.body)
-    try:
-        publication.save()
-        if authors is not None:
-            _set_authors(publication, authors)
-        if tags is not None:
-            _set_tags(publication, tags)
-    except Exception:
-        if picture is not None:
-            publication.lead_image.delete(save=False)  # no picture left behind without its publication
-        raise
+    publication.save()
+    if authors is not None:
+        _set_authors(publication, authors)
+    if tags is not None:
+        _set_tags(publication, tags)
     return publication, replaced
 
 
+@deleted_on_error()
 @transaction.atomic
 def publication_create(*, organisation: Any, by: Any, **fields: Any) -> Publication:
     """Someone who publishes for `organisation` starts a publication: a draft until it is published."""
@@ -216,6 +253,7 @@ def publication_create(*, organisation: Any, by: Any, **fields: Any) -> Publicat
     return publication
 
 
+@deleted_on_error()
 @transaction.atomic
 def publication_update(*, publication: Publication, by: Any, **fields: Any) -> Publication:
     """Change what a publication says, its bylines and links. Its address stays the same, so links
@@ -265,6 +303,7 @@ def publication_unpublish(*, publication: Publication, by: Any) -> Publication:
 
 
 def _check_pdf(file: Any) -> None:
+    """A PDF by its content, not its name (a file renamed to .pdf is not one), and not too big."""
     if file is None:
         raise ValidationError({"file": _("Choose a PDF file.")})
     if file.size > MAX_PDF_BYTES:
@@ -276,28 +315,33 @@ def _check_pdf(file: Any) -> None:
         raise ValidationError({"file": _("The file must be a PDF.")})
 
 
+@deleted_on_error()
 @transaction.atomic
 def attachment_add(*, publication: Publication, title: str, file: Any, by: Any) -> Attachment:
-    """Add a PDF (the full report, say) after the publication's other files."""
+    """Add a PDF (the full report, say) after the publication's other files, up to MAX_ATTACHMENTS."""
     title = " ".join(required_text(title, field="title", limit=200, empty=_("Give the file a title.")).split())
     _check_pdf(file)
-    last = Attachment.objects.filter(publication=publication).aggregate(last=Max("position"))["last"]
+    # Locked, so two uploads at once cannot both pass the limit.
+    Publication.objects.select_for_update().filter(pk=publication.pk).first()
+    existing = Attachment.objects.filter(publication=publication).aggregate(last=Max("position"), count=Count("pk"))
+    if existing["count"] >= MAX_ATTACHMENTS:
+        raise ValidationError(
+            {"file": _("A publication can have up to %(n)d files. Remove one to add another.") % {"n": MAX_ATTACHMENTS}}
+        )
+    last = existing["last"]
     attachment = Attachment(
         publication=publication, title=title, size=file.size, position=0 if last is None else last + 1
     )
     attachment.file.save("file.pdf", file, save=False)
-    try:
-        attachment.save()
-        log_action(
-            action="publication.attachment_added",
-            by=by,
-            target=publication,
-            organisation_id=publication.organisation_id,
-            data={"attachment": attachment.pk},
-        )
-    except Exception:
-        attachment.file.delete(save=False)
-        raise
+    file_written(attachment.file)  # deleted again if anything after this fails
+    attachment.save()
+    log_action(
+        action="publication.attachment_added",
+        by=by,
+        target=publication,
+        organisation_id=publication.organisation_id,
+        data={"attachment": attachment.pk},
+    )
     return attachment
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages as flash
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -20,9 +21,9 @@ from heard.publications.forms.contact import ContactForm, MessageFilterForm
 from heard.publications.selectors import contact as selectors
 from heard.publications.services import contact as services
 
-# Messages one address may send in an hour. Only sendable messages count, and one refused stays on
-# the page, so a person who makes mistakes loses nothing.
-MESSAGES_PER_HOUR = 5
+# Messages one address may send in an hour: settings.HEARD_CONTACT_PER_HOUR. Only sendable
+# messages count, and one refused stays on the page, so a person who makes mistakes loses nothing.
+HOUR = 3600
 
 
 @public
@@ -36,7 +37,9 @@ def contact(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         robot = form.caught_robot()
         if robot or form.is_valid():
-            if rate_limit_exceeded(request, action="contact_message", limit=MESSAGES_PER_HOUR, period_seconds=3600):
+            if rate_limit_exceeded(
+                request, action="contact_message", limit=settings.HEARD_CONTACT_PER_HOUR, period_seconds=HOUR
+            ):
                 form.add_error(
                     None,
                     _(
@@ -44,7 +47,9 @@ def contact(request: HttpRequest) -> HttpResponse:
                         "what you wrote is still here."
                     ),
                 )
-                return render(request, "publications/contact/form.html", {"form": form}, status=429)
+                response = render(request, "publications/contact/form.html", {"form": form}, status=429)
+                response["Retry-After"] = str(HOUR)
+                return response
             if robot:
                 # Looks sent to the robot; nothing is stored and nobody is emailed.
                 return see_other(reverse("publications:contact_sent"))
@@ -74,6 +79,8 @@ def messages_manage(request: HttpRequest) -> HttpResponse:
     filters = MessageFilterForm(request.GET)
     handled = filters.cleaned_data["handled"] if filters.is_valid() else ""
     page = paginate(request, selectors.messages_for_manage(request.user, handled=handled))
+    # The list names who wrote (decrypted personal data): each showing of it is recorded.
+    services.contact_messages_listed(messages=list(page.object_list), by=request.user)
     return render(
         request,
         "publications/contact/manage_list.html",

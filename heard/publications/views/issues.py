@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from heard.core.forms import add_validation_errors
@@ -103,24 +104,12 @@ def topics_manage(request: HttpRequest, slug: str) -> HttpResponse:
         if chosen is None:
             raise Http404
     add_form = TopicForm(posted if action == "add" else None, prefix="add")
-    rows = [
-        (
-            topic,
-            TopicForm(
-                posted if action == "rename" and topic == chosen else None,
-                prefix=f"topic-{topic.pk}",
-                initial={"name": topic.name, "description": topic.description},
-            ),
-        )
-        for topic in topics
-    ]
+    rows = [(topic, _row_form(topic, posted if topic == chosen else None, action)) for topic in topics]
     if request.method == "POST":
         try:
             done = _topic_action(request, newsletter, action, chosen, add_form, rows)
         except ValidationError as error:
-            if action == "remove":
-                messages.error(request, " ".join(error.messages))
-                return see_other(request.path)
+            # Beside the button that was pressed: the add form, or the topic's own row.
             add_validation_errors(add_form if action == "add" else dict(rows)[chosen], error)
         else:
             if done:
@@ -133,6 +122,18 @@ def topics_manage(request: HttpRequest, slug: str) -> HttpResponse:
         {"newsletter": newsletter, "add_form": add_form, "rows": rows, "failed": failed},
         status=400 if failed is not None else 200,
     )
+
+
+def _row_form(topic: Any, posted: Any, action: str) -> TopicForm:
+    """A topic's row: its rename form, bound to what was posted for a rename, or to the topic as
+    it is when it was asked to be removed (so a refusal can be shown in that row)."""
+    prefix = f"topic-{topic.pk}"
+    initial = {"name": topic.name, "description": topic.description}
+    if posted is not None and action == "rename":
+        return TopicForm(posted, prefix=prefix, initial=initial)
+    if posted is not None and action == "remove":
+        return TopicForm({f"{prefix}-{key}": value for key, value in initial.items()}, prefix=prefix)
+    return TopicForm(prefix=prefix, initial=initial)
 
 
 def _topic_action(
@@ -168,6 +169,22 @@ def issue_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     issue = request.permission_object  # type: ignore[attr-defined]
     if issue.status != IssueStatus.DRAFT:
         if request.method == "POST":
+            if request.POST.get("action") == "retry_failed":
+                try:
+                    retried = sending.deliveries_retry_failed(issue=issue, by=request.user)
+                except ValidationError as error:
+                    messages.error(request, " ".join(error.messages))
+                else:
+                    messages.success(
+                        request,
+                        ngettext(
+                            "%(count)d failed delivery is being tried again.",
+                            "%(count)d failed deliveries are being tried again.",
+                            retried,
+                        )
+                        % {"count": retried},
+                    )
+                return see_other(request.path)
             messages.error(request, _("This issue has been sent, so it can no longer be changed."))
             return see_other(request.path)
         return render(

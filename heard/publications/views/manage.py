@@ -16,17 +16,19 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from heard.core.files import deleted_on_error
 from heard.core.forms import add_validation_errors
 from heard.core.http import see_other
 from heard.core.pagination import page_query, paginate
 from heard.core.permissions import check, permission_required
+from heard.publications.enums import PublicationKind
 from heard.publications.forms.publications import AttachmentForm, PublicationForm, initial_of
 from heard.publications.markdown import render as render_markdown
 from heard.publications.models import Publication
 from heard.publications.selectors import publications as selectors
 from heard.publications.services import publishing as services
 
-ACTIONS = ("save", "preview", "publish")
+ACTIONS = ("save", "preview", "publish", "publish_now")
 
 
 def _edit_url(publication: Publication) -> str:
@@ -40,8 +42,20 @@ def _preview(request: HttpRequest) -> dict[str, Any]:
         "summary": request.POST.get("summary", "")[:300],
         # render() sanitises what it renders: nothing outside its allow-list reaches the page.
         "body_html": mark_safe(render_markdown(request.POST.get("body", ""))),
-        "had_picture": bool(request.FILES.get("lead_image")),
     }
+
+
+def _asked(request: HttpRequest) -> dict[str, Any]:
+    """A report asked for in the address (`?responds_to=<id>`, from a report's page): offered in
+    the select, and chosen, even when it is not among the most recent."""
+    value = request.GET.get("responds_to", "")
+    return {"responds_to": int(value)} if value.isdigit() and len(value) < 12 else {}
+
+
+def _sent_back(request: HttpRequest, form: PublicationForm) -> None:
+    """The page goes back to the publisher (an error, a preview): a chosen picture is not kept."""
+    if request.FILES.get("lead_image"):
+        form.ask_for_the_picture_again()
 
 
 def _published_message(publication: Publication) -> str:
@@ -66,8 +80,9 @@ def publications_manage(request: HttpRequest) -> HttpResponse:
 def publication_new(request: HttpRequest) -> HttpResponse:
     organisations = selectors.publishing_organisations(request.user)
     action = request.POST.get("action", "save")
-    action = action if action in ACTIONS else "save"
-    choices = selectors.link_choices(organisations=organisations)
+    action = action if action in ("save", "preview", "publish") else "save"
+    asked = _asked(request) if request.method == "GET" else {}
+    choices = selectors.link_choices(organisations=organisations, asked=asked)
     preview = None
     if request.method == "POST" and action == "preview":
         # The input comes back as it was typed, unchecked: a preview saves nothing and refuses nothing.
@@ -77,6 +92,7 @@ def publication_new(request: HttpRequest) -> HttpResponse:
         form = PublicationForm(
             request.POST if request.method == "POST" else None,
             request.FILES if request.method == "POST" else None,
+            initial={**asked, "kind": PublicationKind.RESPONSE} if asked else None,
             organisations=organisations,
             choices=choices,
         )
@@ -84,8 +100,9 @@ def publication_new(request: HttpRequest) -> HttpResponse:
         organisation = form.cleaned_data["organisation"]
         check(request.user, "publications.manage_publication", Publication(organisation=organisation))
         try:
-            # Saved and published together, or neither: a refusal leaves no draft behind to post twice.
-            with transaction.atomic():
+            # Saved and published together, or neither: a refusal leaves no draft behind to post
+            # twice, and no picture behind in storage.
+            with deleted_on_error(), transaction.atomic():
                 created = services.publication_create(
                     organisation=organisation, by=request.user, **form.service_fields()
                 )
@@ -103,6 +120,7 @@ def publication_new(request: HttpRequest) -> HttpResponse:
                 else _("The draft is saved. Only publishers see it."),
             )
             return see_other(_edit_url(created))
+    _sent_back(request, form)
     return render(
         request,
         "publications/manage/edit.html",
@@ -139,20 +157,27 @@ def publication_edit(request: HttpRequest, slug: str) -> HttpResponse:
             publication=publication,
         )
     if request.method == "POST" and action != "preview" and form.is_valid():
+        fields = form.service_fields()
+        if action == "publish_now":
+            fields.pop("published_at", None)  # a scheduled piece goes public now, whatever its date
         try:
-            with transaction.atomic():
-                updated = services.publication_update(publication=publication, by=request.user, **form.service_fields())
+            with deleted_on_error(), transaction.atomic():
+                updated = services.publication_update(publication=publication, by=request.user, **fields)
                 if action == "publish":
                     updated = services.publication_publish(
                         publication=updated, by=request.user, at=form.cleaned_data["published_at"]
                     )
+                elif action == "publish_now":
+                    updated = services.publication_publish(publication=updated, by=request.user)
         except ValidationError as error:
             add_validation_errors(form, error)
         else:
             messages.success(
-                request, _published_message(updated) if action == "publish" else _("Your changes are saved.")
+                request,
+                _published_message(updated) if action in ("publish", "publish_now") else _("Your changes are saved."),
             )
             return see_other(request.path)
+    _sent_back(request, form)
     return render(
         request,
         "publications/manage/edit.html",

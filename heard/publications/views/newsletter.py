@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 
 from django.conf import settings
 from django.contrib import messages
@@ -125,9 +126,15 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _subscriber_or_refuse(request: HttpRequest, token: str, salt: str) -> Subscriber | HttpResponse:
-    subscriber = selectors.subscriber_from_token(token, salt=salt)
-    if subscriber is None:
+    """The subscriber a signed link names; for a changed link, a 400 page; for a genuine link to a
+    subscriber erased since, a page saying there is nothing to do (200, so that a mail
+    program's one-click unsubscribe counts as done)."""
+    pk = selectors.signed_subscriber_id(token, salt=salt)
+    if pk is None:
         return _link_problem(request, "tampered")
+    subscriber = selectors.subscriber_by_id(pk)
+    if subscriber is None:
+        return render(request, "publications/newsletter/not_on_list.html")
     return subscriber
 
 
@@ -144,7 +151,7 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
         request.POST if request.method == "POST" and action == "save" else None,
         newsletter=subscriber.newsletter,
         topics=topics,
-        initial={"topics": list(subscriber.topics.values_list("pk", flat=True))},
+        initial={"topics": [topic.pk for topic in subscriber.topics.all()]},
     )
     if request.method == "POST":
         if action == "resubscribe":
@@ -155,9 +162,19 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
             else:
                 messages.success(request, _("Welcome back: you are subscribed again."))
             return see_other(request.path)
-        if subscriber.status == SubscriberStatus.SUBSCRIBED and form.is_valid():
-            services.subscriber_topics_set(subscriber=subscriber, topics=list(form.cleaned_data["topics"]))
-            messages.success(request, _("Your choices are saved."))
+        if form.is_valid():
+            try:
+                services.subscriber_topics_set(subscriber=subscriber, topics=list(form.cleaned_data["topics"]))
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                if subscriber.status == SubscriberStatus.SUBSCRIBED:
+                    messages.success(request, _("Your choices are saved."))
+                else:
+                    messages.success(
+                        request,
+                        _("Your choices are saved. We send you nothing now; they apply if you subscribe again."),
+                    )
             return see_other(request.path)
     return render(
         request,
@@ -198,9 +215,22 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "publications/newsletter/unsubscribe.html", context)
 
 
+# A signed webhook request is accepted this long either side of the time it says it was signed,
+# so a request captured on the way cannot be replayed later.
+WEBHOOK_TOLERANCE_SECONDS = 300
+
+
 def _signature_ok(request: HttpRequest, secret: str) -> bool:
+    """The request is signed with the shared secret over `<timestamp>.<raw body>`, and the
+    timestamp (unix seconds, header X-Heard-Timestamp) is within five minutes of now."""
+    stamp = request.headers.get("X-Heard-Timestamp", "").strip()
+    if not stamp.isascii() or not stamp.isdigit() or len(stamp) > 12:
+        return False
+    if abs(time.time() - int(stamp)) > WEBHOOK_TOLERANCE_SECONDS:
+        return False
+    signed = stamp.encode() + b"." + request.body
+    expected = "sha256=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
     given = request.headers.get("X-Heard-Signature", "")
-    expected = "sha256=" + hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest()
     return hmac.compare_digest(given.encode(), expected.encode())
 
 
@@ -208,14 +238,14 @@ def _signature_ok(request: HttpRequest, secret: str) -> bool:
 @csrf_exempt
 def delivery_webhook(request: HttpRequest) -> HttpResponse:
     """Bounces and complaints from the mail provider (format in docs/operations.md), signed with
-    NEWSLETTER_WEBHOOK_SECRET. Off (404) while no secret is set."""
+    NEWSLETTER_WEBHOOK_SECRET over a timestamp and the body. Off (404) while no secret is set."""
     secret = getattr(settings, "NEWSLETTER_WEBHOOK_SECRET", "") or ""
     if not secret:
         raise Http404
     if request.method != "POST":
         return JsonResponse({"error": "POST only"}, status=405, headers={"Allow": "POST"})
     if not _signature_ok(request, secret):
-        return JsonResponse({"error": "bad signature"}, status=403)
+        return JsonResponse({"error": "bad or old signature"}, status=403)
     try:
         payload = json.loads(request.body)
     except (ValueError, UnicodeDecodeError):

@@ -4,10 +4,9 @@ picture and files. A draft or a scheduled piece is seen only by the people who m
 from __future__ import annotations
 
 import html
-import mimetypes
 from typing import Any
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +14,7 @@ from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator, slugify
 
+from heard.core.http import serve_file
 from heard.core.pagination import page_query, paginate
 from heard.core.permissions import public
 from heard.publications.enums import PublicationKind
@@ -30,9 +30,12 @@ DESCRIPTION_WORDS = 40
 def publication_list(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     kind = kind if kind in PublicationKind.values else ""
-    tag = request.GET.get("tag", "")[:70]
-    page = paginate(request, selectors.public_publications(kind=kind, tag=tag))
     tags = list(selectors.tags_in_use())
+    # Only a tag that public publications carry is filtered on and named; any other text in the
+    # address is ignored, never repeated on the page.
+    asked = request.GET.get("tag", "")[:70]
+    tag = next((found for found in tags if found.slug == asked), None) or selectors.public_tag(asked)
+    page = paginate(request, selectors.public_publications(kind=kind, tag=tag.slug if tag else ""))
     return render(
         request,
         "publications/list.html",
@@ -42,8 +45,8 @@ def publication_list(request: HttpRequest) -> HttpResponse:
             "kinds": PublicationKind.choices,
             "kind": kind,
             "tags": tags,
-            "tag": tag,
-            "tag_name": next((found.name for found in tags if found.slug == tag), tag),
+            "tag": tag.slug if tag else "",
+            "tag_name": tag.name if tag else "",
         },
     )
 
@@ -98,26 +101,14 @@ def publication_print(request: HttpRequest, slug: str) -> HttpResponse:
     return _private_unless_public(response, found)
 
 
-def _file_response(field_file: Any, content_type: str, publication: Publication, **kwargs: Any) -> FileResponse:
-    try:
-        handle = field_file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type=content_type, **kwargs)
-    # Shared caches may keep a file only briefly, so unpublishing takes it down too.
-    response["Cache-Control"] = "public, max-age=600" if publication.is_public else "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 @public
 def lead_image(request: HttpRequest, slug: str) -> HttpResponse:
     """The lead picture, only while the publication itself may be seen."""
     found = selectors.publication_to_serve(request, slug)
     if not found.lead_image:
         raise Http404
-    content_type = mimetypes.guess_type(found.lead_image.name)[0] or "application/octet-stream"
-    return _file_response(found.lead_image, content_type, found)
+    # Shared caches may keep a file only briefly, so unpublishing takes it down too.
+    return serve_file(found.lead_image, public=found.is_public)
 
 
 @public
@@ -126,4 +117,6 @@ def attachment(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     name made from its title, never the uploader's file name."""
     found = selectors.attachment_to_serve(request, slug, pk)
     filename = f"{slugify(found.title)[:80] or 'document'}.pdf"
-    return _file_response(found.file, "application/pdf", found.publication, as_attachment=True, filename=filename)
+    return serve_file(
+        found.file, content_type="application/pdf", public=found.publication.is_public, download_name=filename
+    )
