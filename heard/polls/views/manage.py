@@ -19,7 +19,6 @@ from heard.core.pagination import page_query, paginate
 from heard.core.permissions import check, permission_required
 from heard.organisations import roles
 from heard.organisations.enums import Role
-from heard.organisations.models import Organisation
 from heard.polls import analysis, exports, fielding, selectors, services, variables
 from heard.polls.forms import InvitationsForm, PageForm, PollForm, QuestionForm, WaveForm
 from heard.polls.models import Answer, Poll, Question, Wave
@@ -39,11 +38,7 @@ def _wave_poll(request: HttpRequest, slug: str, number: int, **_: object) -> Pol
 @permission_required("polls.view_manage")
 def polls_manage(request: HttpRequest) -> HttpResponse:
     may_create = request.user.has_perm("polls.create")
-    if roles.is_site_admin(request.user):
-        organisations = Organisation.objects.order_by("name")
-    else:
-        convened = roles.organisation_ids_with(request.user, Role.CONVENER)
-        organisations = Organisation.objects.filter(pk__in=convened).order_by("name")
+    organisations = roles.organisations_with(request.user, Role.CONVENER)
     form = PollForm(request.POST if request.method == "POST" else None, organisations=organisations)
     if request.method == "POST":
         check(request.user, "polls.create")
