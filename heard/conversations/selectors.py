@@ -105,7 +105,5 @@ def conversations_for_manage(user: Any) -> QuerySet[Conversation]:
     conversations = Conversation.objects.select_related("organisation").annotate(
         pending=Count("statements", filter=Q(statements__status=StatementStatus.PENDING))
     )
-    if not roles.is_site_admin(user):
-        convened = roles.organisation_ids_with(user, Role.CONVENER)
-        conversations = conversations.filter(organisation_id__in=convened)
+    conversations = roles.within_organisations_with(conversations, user, Role.CONVENER)
     return conversations.order_by("-opens_at", "-pk")

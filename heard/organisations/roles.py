@@ -47,6 +47,14 @@ def organisation_ids_with(user: Any, *roles: str) -> list[int]:
     return [pk for pk, held in roles_by_organisation(user).items() if held.intersection(roles)]
 
 
+def within_organisations_with(queryset: QuerySet, user: Any, *roles: str, field: str = "organisation") -> QuerySet:
+    """`queryset` narrowed to the rows whose `field` (an organisation) is one where this person
+    holds any of `roles`: all of it for a site administrator. What every manage list covers."""
+    if is_site_admin(user):
+        return queryset
+    return queryset.filter(**{f"{field}__in": organisation_ids_with(user, *roles)})
+
+
 def organisations_with(user: Any, *roles: str) -> QuerySet[Organisation]:
     """The organisations in which this person holds any of `roles`, by name: every organisation for
     a site administrator. What a "new …" form offers to act for, and what a manage list covers."""

@@ -20,9 +20,7 @@ def running(user: Any) -> QuerySet[Organisation]:
 
 def events_for_manage(user: Any) -> QuerySet[Event]:
     events = Event.objects.select_related("organisation").order_by("-starts_at", "-pk")
-    if roles.is_site_admin(user):
-        return events
-    return events.filter(organisation_id__in=roles.organisation_ids_with(user, *RUNNING_ROLES))
+    return roles.within_organisations_with(events, user, *RUNNING_ROLES)
 
 
 def call_for_manage(event: Event) -> Call | None:

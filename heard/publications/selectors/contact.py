@@ -17,8 +17,7 @@ def messages_for_manage(user: Any, *, handled: str = "") -> QuerySet[ContactMess
     administrator), newest first; `handled` is "yes", "no" or "" for both. The list shows who
     wrote, never what, so the address and the message are not even decrypted."""
     messages = ContactMessage.objects.select_related("topic__organisation").defer("email", "message")
-    if not roles.is_site_admin(user):
-        messages = messages.filter(topic__organisation_id__in=roles.organisation_ids_with(user, *PUBLISHING_ROLES))
+    messages = roles.within_organisations_with(messages, user, *PUBLISHING_ROLES, field="topic__organisation")
     if handled == "yes":
         messages = messages.filter(handled_at__isnull=False)
     elif handled == "no":

@@ -163,8 +163,7 @@ def newsletters_for_manage(user: Any) -> QuerySet[Newsletter]:
     """The newsletters of the person's organisations, each with its subscribers counted by status
     and its sent issues counted, in one query (subqueries, so the counts do not multiply)."""
     newsletters = Newsletter.objects.select_related("organisation").order_by("name", "pk")
-    if not roles.is_site_admin(user):
-        newsletters = newsletters.filter(organisation_id__in=roles.organisation_ids_with(user, *PUBLISHING_ROLES))
+    newsletters = roles.within_organisations_with(newsletters, user, *PUBLISHING_ROLES)
     annotations: dict[str, Any] = {}
     for status in SubscriberStatus:  # type: ignore[attr-defined]
         counted = (

@@ -152,9 +152,7 @@ def publishing_organisations(user: Any) -> QuerySet[Organisation]:
 
 def publications_for_manage(user: Any) -> QuerySet[Publication]:
     found = Publication.objects.select_related("organisation").order_by("-updated_at", "-pk")
-    if roles.is_site_admin(user):
-        return found
-    return found.filter(organisation_id__in=roles.organisation_ids_with(user, *PUBLISHING_ROLES))
+    return roles.within_organisations_with(found, user, *PUBLISHING_ROLES)
 
 
 def publication_for_manage(request: Any, slug: str, **_: Any) -> Publication:

@@ -143,6 +143,21 @@ def issue_context(
     }
 
 
+def issue_page_context(issue: NewsletterIssue) -> dict[str, Any]:
+    """The template context of a saved issue shown on a page (its web version, the publishers'
+    view): links stay relative and there are no personal links."""
+    return issue_context(
+        newsletter=issue.newsletter,
+        subject=issue.subject,
+        intro=issue.intro,
+        intro_html=issue.intro_html,
+        topic=issue.topic,
+        content=issue_content(issue),
+        site_url="",
+        links=None,
+    )
+
+
 def issue_preview(*, newsletter: Newsletter, fields: dict[str, Any]) -> dict[str, Any]:
     """The template context of an issue as the form has it, not saved: for the preview."""
     intro = without_control_characters(fields.get("intro") or "").strip()
@@ -198,6 +213,26 @@ def _render_email(context: dict[str, Any]) -> tuple[str, str]:
     )
 
 
+def _issue_bodies(
+    issue: NewsletterIssue, *, content: IssueContent, site_url: str, links: dict[str, str], web_url: str = ""
+) -> tuple[str, str]:
+    """The text and HTML bodies of an issue's email, its introduction's links made absolute."""
+    intro_html, intro = absolute_links(html=issue.intro_html, text=issue.intro, site_url=site_url)
+    return _render_email(
+        issue_context(
+            newsletter=issue.newsletter,
+            subject=issue.subject,
+            intro=intro,
+            intro_html=intro_html,
+            topic=issue.topic,
+            content=content,
+            site_url=site_url,
+            links=links,
+            web_url=web_url,
+        )
+    )
+
+
 def issue_web_url(issue: NewsletterIssue, *, site_url: str) -> str:
     if issue.number is None:
         return ""
@@ -216,19 +251,8 @@ def issue_message(
     and the headers mail programs use for one-click unsubscribe (RFC 8058) and list filtering."""
     newsletter = issue.newsletter
     links = subscriber_links(subscriber, site_url=site_url)
-    intro_html, intro = absolute_links(html=issue.intro_html, text=issue.intro, site_url=site_url)
-    text, html = _render_email(
-        issue_context(
-            newsletter=newsletter,
-            subject=issue.subject,
-            intro=intro,
-            intro_html=intro_html,
-            topic=issue.topic,
-            content=content,
-            site_url=site_url,
-            links=links,
-            web_url=issue_web_url(issue, site_url=site_url),
-        )
+    text, html = _issue_bodies(
+        issue, content=content, site_url=site_url, links=links, web_url=issue_web_url(issue, site_url=site_url)
     )
     message = EmailMultiAlternatives(
         subject=issue.subject,
@@ -252,18 +276,8 @@ def issue_send_test(*, issue: NewsletterIssue, by: Any, site_url: str) -> None:
     queue and leaves no delivery record; its footer links lead to the newsletter's page."""
     newsletter = issue.newsletter
     page = site_url + reverse("publications:newsletter", kwargs={"slug": newsletter.slug})
-    intro_html, intro = absolute_links(html=issue.intro_html, text=issue.intro, site_url=site_url)
-    text, html = _render_email(
-        issue_context(
-            newsletter=newsletter,
-            subject=issue.subject,
-            intro=intro,
-            intro_html=intro_html,
-            topic=issue.topic,
-            content=issue_content(issue),
-            site_url=site_url,
-            links={"preferences": page, "unsubscribe": page},
-        )
+    text, html = _issue_bodies(
+        issue, content=issue_content(issue), site_url=site_url, links={"preferences": page, "unsubscribe": page}
     )
     email_queue(
         to=by.email,

@@ -194,16 +194,7 @@ def issue_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 "issue": issue,
                 "newsletter": issue.newsletter,
                 "counts": selectors.delivery_counts(issue),
-                **sending.issue_context(
-                    newsletter=issue.newsletter,
-                    subject=issue.subject,
-                    intro=issue.intro,
-                    intro_html=issue.intro_html,
-                    topic=issue.topic,
-                    content=selectors.issue_content(issue),
-                    site_url="",
-                    links=None,
-                ),
+                **sending.issue_page_context(issue),
             },
         )
     if request.method == "POST" and request.POST.get("action") == "send_confirmed":

@@ -29,7 +29,7 @@ from heard.publications.forms.newsletter import PreferencesForm, SubscribeForm
 from heard.publications.models import Subscriber
 from heard.publications.selectors import newsletter as selectors
 from heard.publications.services import newsletter as services
-from heard.publications.services.sending import issue_context
+from heard.publications.services.sending import issue_page_context
 
 # Sign-ups one client may send in an hour.
 SUBSCRIBE_PER_HOUR = 10
@@ -73,17 +73,7 @@ def newsletter(request: HttpRequest, slug: str) -> HttpResponse:
 @public
 def issue(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     found = selectors.issue_public(slug=slug, number=number)
-    context = issue_context(
-        newsletter=found.newsletter,
-        subject=found.subject,
-        intro=found.intro,
-        intro_html=found.intro_html,
-        topic=found.topic,
-        content=selectors.issue_content(found),
-        site_url="",
-        links=None,
-    )
-    return render(request, "publications/newsletter/issue.html", {"issue": found, **context})
+    return render(request, "publications/newsletter/issue.html", {"issue": found, **issue_page_context(found)})
 
 
 def _link_problem(request: HttpRequest, problem: str, newsletter: object = None) -> HttpResponse:
