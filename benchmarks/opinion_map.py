@@ -8,6 +8,10 @@ Targets (issue 5):
     with the planted structure (adjusted Rand index, ARI) at least as well;
 (c) on the real Pol.is conversations in /work/shared/data/polis, our groups agree with Pol.is's own
     (participants-votes.csv `group-id`) at least as well as red-dwarf's do (ARI, per conversation).
+(d) (no target; the review asked for figures) reading and writing a Pol.is export of about a million
+    votes (20,000 participants x 500 statements, 10%): `polis.write_export` and `polis.read_export`,
+    seconds and the child process's peak memory, so a web import of the largest accepted upload
+    stays well inside a worker's memory.
 
 How. Synthetic conversations with planted structure (seeded): three camps of 50%, 30% and 20% of the
 participants; on each statement a camp agrees or disagrees, and a member votes the camp's way with
@@ -23,8 +27,8 @@ Memory. (a) runs in a child process and reports that process's peak resident set
 (`resource.getrusage(RUSAGE_SELF).ru_maxrss`): the whole process, the 20 million input votes and the
 Python interpreter included, so an upper bound on what the analysis needs.
 
-    .venv/bin/python benchmarks/opinion_map.py [--no-red-dwarf] [--skip-scale] [--skip-real] [--runs 3]
-        [--replay-admission]
+    .venv/bin/python benchmarks/opinion_map.py [--no-red-dwarf] [--skip-scale] [--skip-real] [--skip-polis-io]
+        [--runs 3] [--replay-admission]
 
 `--no-red-dwarf` leaves out red-dwarf (b and c then report ours only): about 30 s instead of about 2
 minutes. `--replay-admission` runs (c) as `manage.py opinion_map --replay-admission` does (Pol.is's
@@ -53,7 +57,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.common import machine, write_results
 from heard.conversations.analysis import Analysis, Votes, adjusted_rand_index, analyse
-from heard.conversations.polis import PolisFormatError, read_export
+from heard.conversations.polis import (
+    PolisExport,
+    PolisFormatError,
+    PolisStatement,
+    PolisVotes,
+    read_export,
+    write_export,
+)
 
 POLIS = Path("/work/shared/data/polis")
 TARGET_SECONDS = 60.0
@@ -133,6 +144,50 @@ def scale_child(participants: int, statements: int, density: float) -> None:
             }
         )
     )
+
+
+def polis_io_child(step: str, folder: str) -> None:
+    """(d), each step in a process of its own so that its peak memory is its own: `write` a planted
+    conversation of about a million votes as a Pol.is export into `folder`, or `read` it; prints JSON."""
+    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    if step == "write":
+        data = planted(20_000, 500, 0.1, seed=3)
+        n = len(data["values"])
+        export = PolisExport(
+            statements=tuple(PolisStatement(id=s, text=f"Statement {s}") for s in range(1, 501)),
+            votes=PolisVotes(
+                data["participants"], data["statements"], data["values"], 1_600_000_000_000 + np.arange(n) * 50
+            ),
+            summary={"topic": "Planted"},
+        )
+        start = time.perf_counter()
+        write_export(folder, export)
+    else:
+        n = len(read_export(folder).votes)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"votes": n, "seconds": seconds, "peak_rss_mb": peak / 1024, "growth_kb": peak - baseline}))
+
+
+def bench_polis_io(args: argparse.Namespace) -> dict[str, Any]:
+    import tempfile
+
+    figures: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for step in ("write", "read"):
+            command = [sys.executable, __file__, "--child-polis-io", step, folder]
+            output = subprocess.run(command, capture_output=True, text=True, check=True)  # noqa: S603
+            figures[step] = json.loads(output.stdout.strip().splitlines()[-1])
+        figures["unpacked_mb"] = sum(path.stat().st_size for path in Path(folder).iterdir()) / 1e6
+    read = figures["read"]
+    read["growth_bytes_per_vote"] = read["growth_kb"] * 1024 / max(read["votes"], 1)
+    print(
+        f"(d) Pol.is export of {read['votes']:,} votes ({figures['unpacked_mb']:.0f} MB): written in "
+        f"{figures['write']['seconds']:.1f} s; read in {read['seconds']:.1f} s, peak RSS {read['peak_rss_mb']:.0f} MB "
+        f"({read['growth_bytes_per_vote']:.0f} bytes a vote over the interpreter's)"
+    )
+    return figures
 
 
 def bench_scale(args: argparse.Namespace) -> dict[str, Any]:
@@ -216,7 +271,7 @@ def bench_real(args: argparse.Namespace) -> list[dict[str, Any]]:
         shared = [p for p in polis if p in mine]
         row: dict[str, Any] = {
             "conversation": directory.name,
-            "participants": len({v.participant_id for v in export.votes}),
+            "participants": len(np.unique(export.votes.participant_ids)),
             "polis_in_groups": len(polis),
             "polis_k": len(set(polis.values())),
             "ours_clustered": len(mine),
@@ -258,15 +313,20 @@ def main() -> None:
     parser.add_argument("--no-red-dwarf", dest="red_dwarf", action="store_false", help="leave red-dwarf out")
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument("--skip-real", action="store_true")
+    parser.add_argument("--skip-polis-io", action="store_true")
     parser.add_argument(
         "--replay-admission",
         action="store_true",
         help="(c): also cluster whom Pol.is would have admitted earlier, replayed from vote timestamps",
     )
     parser.add_argument("--child-scale", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--child-polis-io", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_scale:
         scale_child(int(args.child_scale[0]), int(args.child_scale[1]), float(args.child_scale[2]))
+        return
+    if args.child_polis_io:
+        polis_io_child(args.child_polis_io[0], args.child_polis_io[1])
         return
     results: dict[str, Any] = {"machine": machine(), "red_dwarf": args.red_dwarf}
     if not args.skip_scale:
@@ -274,6 +334,8 @@ def main() -> None:
     results["compare"] = bench_compare(args)
     if not args.skip_real and POLIS.is_dir():
         results["real"] = bench_real(args)
+    if not args.skip_polis_io:
+        results["polis_io"] = bench_polis_io(args)
     print(f"Results: {write_results('opinion_map', results)}")
 
 

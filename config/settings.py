@@ -391,7 +391,10 @@ HEARD_STORIES_PER_HOUR = env_int("HEARD_STORIES_PER_HOUR", 5)
 HEARD_CONTACT_PER_HOUR = env_int("HEARD_CONTACT_PER_HOUR", 5)
 # Votes one participant may cast in a minute, and participants one address may start in an hour.
 HEARD_VOTES_PER_MINUTE = env_int("HEARD_VOTES_PER_MINUTE", 60)
-HEARD_CONVERSATION_JOINS_PER_HOUR = env_int("HEARD_CONVERSATION_JOINS_PER_HOUR", 30)
+# Many people at a workshop share one address (the venue's Wi-Fi), so the join limit is generous.
+HEARD_CONVERSATION_JOINS_PER_HOUR = env_int("HEARD_CONVERSATION_JOINS_PER_HOUR", 300)
+# Statements one address may add to conversations in an hour (each waits for a moderator).
+HEARD_CONVERSATION_STATEMENTS_PER_HOUR = env_int("HEARD_CONVERSATION_STATEMENTS_PER_HOUR", 10)
 # Ideas and comments one person may post to challenges in an hour.
 HEARD_IDEAS_PER_HOUR = env_int("HEARD_IDEAS_PER_HOUR", 10)
 # Days after a flag is closed before its personal details are erased (anonymous figures stay).

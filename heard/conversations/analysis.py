@@ -276,8 +276,8 @@ def analyse(
     excluded = np.fromiter((s in moderated_out for s in votes.statements.tolist()), dtype=bool, count=n_statements)
 
     # Per statement counts over everybody, and who is clusterable.
-    agree_all = np.bincount(cols, weights=values == AGREE, minlength=n_statements)
-    disagree_all = np.bincount(cols, weights=values == DISAGREE, minlength=n_statements)
+    agree_all: FloatArray = np.bincount(cols, weights=values == AGREE, minlength=n_statements).astype(np.float64)
+    disagree_all: FloatArray = np.bincount(cols, weights=values == DISAGREE, minlength=n_statements).astype(np.float64)
     seen_all = np.bincount(cols, minlength=n_statements).astype(np.float64)
     voted = seen_all > 0
     n_active = int(voted.sum())  # Pol.is's matrix columns: statements with at least one vote
@@ -292,7 +292,7 @@ def analyse(
         if len(wanted):
             clusterable |= np.isin(votes.participants, wanted)
 
-    common = {"participants_total": n_participants, "votes_total": len(values)}
+    common: dict[str, Any] = {"participants_total": n_participants, "votes_total": len(values)}
     if int(clusterable.sum()) < min_participants or int(usable.sum()) < min_statements:
         extremity = np.zeros(n_statements)
         priority = _priority(agree_all, seen_all - agree_all - disagree_all, seen_all, extremity)
@@ -369,8 +369,16 @@ def analyse(
     keys = label_of_row[rows[in_group]] * n_statements + cols[in_group]
     group_values = values[in_group]
     size = n_groups * n_statements
-    na = np.bincount(keys, weights=group_values == AGREE, minlength=size).reshape(n_groups, n_statements)
-    nd = np.bincount(keys, weights=group_values == DISAGREE, minlength=size).reshape(n_groups, n_statements)
+    na: FloatArray = (
+        np.bincount(keys, weights=group_values == AGREE, minlength=size)
+        .reshape(n_groups, n_statements)
+        .astype(np.float64)
+    )
+    nd: FloatArray = (
+        np.bincount(keys, weights=group_values == DISAGREE, minlength=size)
+        .reshape(n_groups, n_statements)
+        .astype(np.float64)
+    )
     ns = np.bincount(keys, minlength=size).reshape(n_groups, n_statements).astype(np.float64)
     del keys, group_values, in_group
 
@@ -378,8 +386,8 @@ def analyse(
     extremity[usable] = np.abs(1 - means[usable]) * np.hypot(components[0], components[1]) * math.sqrt(n_active)
     agree_in, disagree_in, seen_in = na.sum(axis=0), nd.sum(axis=0), ns.sum(axis=0)
     priority = _priority(agree_in, seen_in - agree_in - disagree_in, seen_in, extremity)
-    gac_agree = np.prod((na + 1) / (ns + 2), axis=0)
-    gac_disagree = np.prod((nd + 1) / (ns + 2), axis=0)
+    gac_agree = group_aware_consensus(na, ns)
+    gac_disagree = group_aware_consensus(nd, ns)
 
     ids = votes.statements
     member_ids = votes.participants[clustered]
@@ -392,7 +400,7 @@ def analyse(
                 "members": members.tolist(),
                 "size": len(members),
                 "centroid": [float(c) for c in centroids[g]],
-                "repness": _repness(g, na, nd, ns, ids, excluded),
+                "repness": representative_statements(g, na, nd, ns, ids, excluded),
             }
         )
     return Analysis(
@@ -749,10 +757,10 @@ def _group_ids(labels: IntArray, centroids: FloatArray, member_ids: np.ndarray, 
     sizes = np.bincount(labels, minlength=k)
     by_size = sorted(range(k), key=lambda g: (-sizes[g], centroids[g][0], centroids[g][1]))
     if previous is None or not previous.groups:
-        ids = [0] * k
+        ranks = [0] * k
         for rank, g in enumerate(by_size):
-            ids[g] = rank
-        return ids
+            ranks[g] = rank
+        return ranks
     old_ids = [group["id"] for group in previous.groups]
     index = {member: i for i, member in enumerate(member_ids.tolist())}
     overlap = np.zeros((k, len(old_ids)))
@@ -796,10 +804,21 @@ def _two_prop_test(succ_in: FloatArray, succ_out: FloatArray, n_in: FloatArray, 
     return np.where(pooled >= 1, 0.0, np.nan_to_num(z))
 
 
-def _repness(
+def group_aware_consensus(counts: FloatArray, seen: FloatArray) -> FloatArray:
+    """Pol.is's group-aware consensus of every statement: the product over groups of each group's
+    smoothed share (A_g + 1) / (S_g + 2), from per group x statement counts of agrees (or disagrees)
+    and of votes."""
+    result: FloatArray = np.prod((counts + 1) / (seen + 2), axis=0)
+    return result
+
+
+def representative_statements(
     g: int, na: FloatArray, nd: FloatArray, ns: FloatArray, ids: np.ndarray, excluded: npt.NDArray[np.bool_]
 ) -> list[dict[str, Any]]:
-    """Pol.is's representative statements of group `g` (repness.clj, as red-dwarf ports it)."""
+    """Pol.is's representative statements of group `g` (repness.clj `select-rep-comments`, as red-dwarf
+    ports it), from per group x statement counts of agrees `na`, disagrees `nd` and votes `ns` (row g
+    is the group, the others are "the rest"), statement `ids` and the `excluded` ones. Entries as in
+    `Analysis.groups[...]["repness"]`."""
     a, d, n = na[g], nd[g], ns[g]
     a_rest, d_rest, n_rest = na.sum(axis=0) - a, nd.sum(axis=0) - d, ns.sum(axis=0) - n
     pa, pd = (a + 1) / (n + 2), (d + 1) / (n + 2)
@@ -847,7 +866,10 @@ def _repness(
         head = [entry(int(overall))]
     rest = [entry(int(j)) for j in sufficient if j != best]
     rest.sort(key=lambda e: e["repness"] * e["repness_test"] * e["p_success"] * e["p_test"], reverse=True)
-    selected = (head + rest)[:PICK_MAX] if head else []
+    # Pol.is's select-rep-comments: the best agree (if any) in front of the sufficient ones; with no
+    # best agree, the sufficient ones alone (a group that disagrees with everything has no best agree);
+    # with neither, the statement with the strongest two-proportion z.
+    selected = (head + rest)[:PICK_MAX]
     # Agrees before disagrees (a stable sort, as Pol.is's).
     return sorted(selected, key=lambda e: e["direction"] != "agree")
 
@@ -861,11 +883,11 @@ def _consensus(
     group_ids: list[int],
 ) -> list[dict[str, Any]]:
     """Group-informed consensus: statements every group leans the same way on (see `analyse`)."""
-    chosen = []
+    chosen: list[dict[str, Any]] = []
     order = np.argsort(group_ids)
     for direction, counts in (("agree", na), ("disagree", nd)):
         per_group = (counts + 1) / (ns + 2)
-        product = np.prod(per_group, axis=0)
+        product = group_aware_consensus(counts, ns)
         test = _prop_test(counts.sum(axis=0), ns.sum(axis=0))
         ok = ~excluded & np.all(per_group > 0.5, axis=0) & (test > Z_90) & (ns.sum(axis=0) > 0)
         candidates = np.flatnonzero(ok)

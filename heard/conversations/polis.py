@@ -1,9 +1,12 @@
-"""Pol.is exports: read and write the openData layout (plain Python, no Django).
+"""Pol.is exports: read and write the openData layout (plain Python and numpy, no Django).
 
 A Pol.is export is a directory of CSV files (compdemocracy/openData):
 
 - `comments.csv`: timestamp, datetime, comment-id, author-id, agrees, disagrees, moderated,
-  comment-body. `moderated` is 1 (accepted), 0 (not yet moderated) or -1 (moderated out).
+  comment-body; newer exports drop `datetime` and add `is-meta`, `is-seed` and
+  `group-informed-consensus`. `moderated` is 1 (accepted), 0 (not yet moderated) or -1 (moderated
+  out). `is-meta` (true/false) marks a statement about the participant ("I work in public health")
+  that Pol.is shows but keeps out of its math.
 - `votes.csv`: timestamp, datetime, comment-id, voter-id, vote; one row per vote cast, so a participant
   who changed their mind has several rows for one statement.
 - `participants-votes.csv`: participant, (xid in newer exports), group-id, n-comments, n-votes, n-agree,
@@ -14,39 +17,62 @@ A Pol.is export is a directory of CSV files (compdemocracy/openData):
 Vote signs, as in these files: +1 agree, -1 disagree, 0 pass (Pol.is's database uses the opposite sign
 for agree and disagree; its exports do not).
 
+Moderation. `moderated` means here what it means in Pol.is, and the app maps it one to one onto its
+statement statuses: 1 = accepted (shown), 0 = pending (waiting to be checked, not shown), -1 =
+rejected (not shown); it exports them back the same way, so a pending statement comes back pending.
+For the analysis (`to_votes`), moderated-out (-1) and meta statements are excluded, as in Pol.is's
+math; unmoderated (0) ones are not (Pol.is's math leaves them in; in the openData exports each has
+only its author's vote). The app, which has no "meta" status, imports a meta statement as rejected,
+and leaves pending statements out of its maps as it does rejected ones (they have not been checked,
+so they must not be shown as representative).
+
 Reading (`read_export`). The latest vote per (participant, statement) wins: the one with the greatest
-timestamp; among rows without a timestamp, the last in the file. When `votes.csv` is missing (some
-exports lack it), the votes come from the comment columns of `participants-votes.csv`, without
-timestamps. `comments.csv`, `summary.csv` and one of the two vote files are required.
+timestamp (a vote without a timestamp counts as older than any with one). Two rows for the same
+(participant, statement) and the same timestamp, or both without one, are the same vote twice: read
+once if they agree, rejected as a duplicate if they do not. When `votes.csv` is missing (some exports
+lack it), the votes come from the comment columns of `participants-votes.csv`, without timestamps;
+when it is there, those columns are not read (only the participant ids and `group-id` are).
+`comments.csv`, `summary.csv` and one of the two vote files are required.
+
+Votes are held in numpy arrays (`PolisVotes`, about 26 bytes a vote), not one object per vote: an
+export with millions of votes is read in one pass of the csv module, and the latest vote per pair is
+found by sorting.
 
 Anything malformed raises `PolisFormatError` naming the file, the line and the reason, before anything
-is returned, so that a caller can import all or nothing. Malformed means: a missing file or column; a
-value that is not an integer where one is needed; a vote other than -1, 0 or 1; a `moderated` other
-than -1, 0 or 1; a vote or a participants-votes column for a comment id that is not in `comments.csv`;
-a row with the wrong number of fields; and a duplicate row, which is a second row for the same key:
-the same comment-id in `comments.csv`, the same participant in `participants-votes.csv`, or the same
-(voter-id, comment-id, timestamp) in `votes.csv` with a different vote. A `votes.csv` row identical in
-every field to an earlier one is read once and not rejected: Pol.is's own exports contain such
-repeats (one to five rows in six of the openData conversations) and they say nothing new.
+is returned, so that a caller can import all or nothing. Malformed means: a missing file or column;
+text that is not UTF-8, or holds a NUL byte; a value that is not an integer where one is needed, or an
+id or timestamp outside a 64-bit integer (timestamps: outside the years 1 to 9999); a vote other than
+-1, 0 or 1; a `moderated` other than -1, 0 or 1; an `is-meta` other than true/false (or 1/0); a vote
+or a participants-votes column for a comment id that is not in `comments.csv`; a `comments.csv` with
+no statements; a row with the wrong number of fields; and a duplicate row, which is a second row for
+the same key: the same comment-id in `comments.csv`, the same participant in `participants-votes.csv`,
+or the same (voter-id, comment-id, timestamp) in `votes.csv` with a different vote. A `votes.csv` row
+identical in every field to an earlier one is read once and not rejected: Pol.is's own exports contain
+such repeats (one to five rows in six of the openData conversations) and they say nothing new.
 
-Writing (`write_export`) produces the same layout from a `PolisExport`, which the app can build from
-its own conversations; reading what it wrote gives the same `PolisExport` back.
+Writing (`write_export`, or `export_tables` for the rows of each file) produces the same layout from a
+`PolisExport`, which the app can build from its own conversations; reading what it wrote gives the same
+`PolisExport` back. The rows are produced one at a time, so a large export is never held as text.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import math
+import operator
 import os
 import tempfile
+from array import array
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
+import numpy.typing as npt
 
 from heard.conversations.analysis import Votes, admitted_from_history
 
@@ -65,6 +91,7 @@ COMMENT_COLUMNS = (
     "moderated",
     "comment-body",
 )
+META_COLUMN = "is-meta"
 REQUIRED_COMMENT_COLUMNS = ("timestamp", "comment-id", "author-id", "moderated", "comment-body")
 VOTE_COLUMNS = ("timestamp", "datetime", "comment-id", "voter-id", "vote")
 REQUIRED_VOTE_COLUMNS = ("timestamp", "comment-id", "voter-id", "vote")
@@ -74,7 +101,17 @@ PARTICIPANT_COLUMNS = ("participant", "group-id", "n-comments", "n-votes", "n-ag
 PARTICIPANT_EXTRA_COLUMNS = ("xid",)
 REQUIRED_PARTICIPANT_COLUMNS = ("participant", "group-id")
 VOTE_VALUES = {"-1": -1, "0": 0, "1": 1}
+FLAG_VALUES = {"true": True, "false": False, "1": True, "0": False, "": False}
 MODERATED_OUT = -1
+UNMODERATED = 0
+ACCEPTED = 1
+# Ids are kept as 64-bit integers; timestamps (milliseconds since 1970-01-01 UTC) must also be a date
+# a `datetime` can hold, from 0001-01-01 to the start of 9999-12-31 (so that a second later, when an
+# imported conversation closes, is one too).
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+TIMESTAMP_MIN, TIMESTAMP_MAX = -62_135_596_800_000, 253_402_214_400_000
+# Votes turned into Python values at a time, when iterating or writing (bounds the memory it takes).
+_WRITE_CHUNK = 65_536
 
 
 class PolisFormatError(ValueError):
@@ -88,17 +125,19 @@ class PolisFormatError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class PolisStatement:
-    """A comment. `moderated`: 1 accepted, 0 not yet moderated, -1 moderated out (excluded)."""
+    """A comment. `moderated`: 1 accepted, 0 not yet moderated, -1 moderated out. Moderated-out and
+    meta statements are excluded from the analysis."""
 
     id: int
     text: str
     author_id: int | None = None
-    moderated: int = 1
+    moderated: int = ACCEPTED
     timestamp: int | None = None  # milliseconds since 1970-01-01 UTC, as Pol.is writes them
+    is_meta: bool = False
 
     @property
     def excluded(self) -> bool:
-        return self.moderated == MODERATED_OUT
+        return self.moderated == MODERATED_OUT or self.is_meta
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,19 +150,128 @@ class PolisVote:
     timestamp: int | None = None  # milliseconds since 1970-01-01 UTC
 
 
+class PolisVotes(Sequence[PolisVote]):
+    """Votes as parallel numpy arrays, about 26 bytes a vote: `participant_ids` and `statement_ids`
+    (int64), `values` (int8: +1, -1, 0) and `timestamps` (int64 milliseconds, meaningful where `timed`
+    is True). Also a sequence of `PolisVote`, made one at a time, for small exports and tests."""
+
+    __slots__ = ("participant_ids", "statement_ids", "timed", "timestamps", "values")
+
+    def __init__(
+        self,
+        participant_ids: npt.ArrayLike,
+        statement_ids: npt.ArrayLike,
+        values: npt.ArrayLike,
+        timestamps: npt.ArrayLike | None = None,
+        timed: npt.ArrayLike | None = None,
+    ) -> None:
+        self.participant_ids = np.asarray(participant_ids, dtype=np.int64)
+        self.statement_ids = np.asarray(statement_ids, dtype=np.int64)
+        self.values = np.asarray(values, dtype=np.int8)
+        n = len(self.values)
+        if timestamps is None:
+            self.timestamps = np.zeros(n, dtype=np.int64)
+            self.timed = np.zeros(n, dtype=bool)
+        else:
+            self.timestamps = np.asarray(timestamps, dtype=np.int64)
+            self.timed = np.ones(n, dtype=bool) if timed is None else np.asarray(timed, dtype=bool)
+        if not len(self.participant_ids) == len(self.statement_ids) == n == len(self.timestamps) == len(self.timed):
+            raise ValueError("the vote arrays must have the same length")
+
+    @classmethod
+    def of(cls, votes: Iterable[PolisVote]) -> PolisVotes:
+        listed = list(votes)
+        return cls(
+            [v.participant_id for v in listed],
+            [v.statement_id for v in listed],
+            [v.vote for v in listed],
+            [0 if v.timestamp is None else v.timestamp for v in listed],
+            [v.timestamp is not None for v in listed],
+        )
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    @overload
+    def __getitem__(self, index: int) -> PolisVote: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> PolisVotes: ...
+
+    def __getitem__(self, index: int | slice) -> PolisVote | PolisVotes:
+        if isinstance(index, slice):
+            return PolisVotes(
+                self.participant_ids[index],
+                self.statement_ids[index],
+                self.values[index],
+                self.timestamps[index],
+                self.timed[index],
+            )
+        i = operator.index(index)
+        if not -len(self) <= i < len(self):
+            raise IndexError("vote index out of range")
+        return PolisVote(
+            int(self.participant_ids[i]),
+            int(self.statement_ids[i]),
+            int(self.values[i]),
+            int(self.timestamps[i]) if self.timed[i] else None,
+        )
+
+    def __iter__(self) -> Iterator[PolisVote]:
+        for start in range(0, len(self), _WRITE_CHUNK):
+            part = slice(start, start + _WRITE_CHUNK)
+            for participant, statement, value, timestamp, timed in zip(
+                self.participant_ids[part].tolist(),
+                self.statement_ids[part].tolist(),
+                self.values[part].tolist(),
+                self.timestamps[part].tolist(),
+                self.timed[part].tolist(),
+                strict=True,
+            ):
+                yield PolisVote(participant, statement, value, timestamp if timed else None)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, PolisVotes):
+            return (
+                np.array_equal(self.participant_ids, other.participant_ids)
+                and np.array_equal(self.statement_ids, other.statement_ids)
+                and np.array_equal(self.values, other.values)
+                and np.array_equal(self.timed, other.timed)
+                and np.array_equal(self.timestamps[self.timed], other.timestamps[other.timed])
+            )
+        if isinstance(other, Sequence):
+            return tuple(self) == tuple(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable arrays inside
+
+    def __repr__(self) -> str:
+        return f"<PolisVotes: {len(self)} votes>"
+
+    @property
+    def all_timed(self) -> bool:
+        return bool(len(self)) and bool(self.timed.all())
+
+
 @dataclass(frozen=True)
 class PolisExport:
     """One conversation in the Pol.is export layout.
 
-    `votes` holds one vote per (participant, statement), the latest, in time order. `groups` maps
-    participant ids to the group Pol.is gave them (None = not clustered); empty when unknown.
-    `summary` holds summary.csv's keys and values as text.
+    `votes` holds one vote per (participant, statement), the latest, in time order (any iterable of
+    `PolisVote` is accepted and kept as `PolisVotes`). `groups` maps participant ids to the group
+    Pol.is gave them (None = not clustered); empty when unknown. `summary` holds summary.csv's keys
+    and values as text.
     """
 
     statements: tuple[PolisStatement, ...]
-    votes: tuple[PolisVote, ...]
+    votes: PolisVotes
     groups: dict[int, int | None] = field(default_factory=dict)
     summary: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "statements", tuple(self.statements))
+        if not isinstance(self.votes, PolisVotes):
+            object.__setattr__(self, "votes", PolisVotes.of(self.votes))
 
     @property
     def topic(self) -> str:
@@ -138,11 +286,11 @@ class PolisExport:
         return self.summary.get("conversation-description", "")
 
     def to_votes(self) -> Votes:
-        """The votes for `analysis.analyse`, with moderated-out statements excluded."""
+        """The votes for `analysis.analyse`, with moderated-out and meta statements excluded."""
         return Votes.from_triples(
-            np.fromiter((v.participant_id for v in self.votes), dtype=np.int64, count=len(self.votes)),
-            np.fromiter((v.statement_id for v in self.votes), dtype=np.int64, count=len(self.votes)),
-            np.fromiter((v.vote for v in self.votes), dtype=np.int8, count=len(self.votes)),
+            self.votes.participant_ids,
+            self.votes.statement_ids,
+            self.votes.values,
             statements=np.asarray(sorted(s.id for s in self.statements), dtype=np.int64),
             excluded=[s.id for s in self.statements if s.excluded],
         )
@@ -152,13 +300,12 @@ class PolisExport:
         `analysis.admitted_from_history`), for `analyse(..., admitted=...)`; None when a vote has no
         timestamp (an export without votes.csv). Only the latest vote per pair is kept here, so a
         participant who changed a vote counts that statement from the change."""
-        if not self.votes or any(v.timestamp is None for v in self.votes):
+        if not self.votes.all_timed:
             return None
-        n = len(self.votes)
         return admitted_from_history(
-            np.fromiter((v.participant_id for v in self.votes), dtype=np.int64, count=n),
-            np.fromiter((v.statement_id for v in self.votes), dtype=np.int64, count=n),
-            np.fromiter((v.timestamp for v in self.votes), dtype=np.float64, count=n),
+            self.votes.participant_ids,
+            self.votes.statement_ids,
+            self.votes.timestamps.astype(np.float64),
             min_votes=min_votes,
         )
 
@@ -183,44 +330,82 @@ def read_export(directory: str | os.PathLike[str]) -> PolisExport:
     known = {s.id for s in statements}
     summary = _read_summary(directory / SUMMARY)
     groups: dict[int, int | None] = {}
-    table_votes: list[PolisVote] = []
+    table_votes = None
     if has_participants:
-        groups, table_votes = _read_participants_votes(directory / PARTICIPANTS_VOTES, known)
+        # With votes.csv there, the vote columns are not read: votes.csv says the same, with times.
+        groups, table_votes = _read_participants_votes(directory / PARTICIPANTS_VOTES, known, votes=not has_votes)
     votes = _read_votes(directory / VOTES, known) if has_votes else table_votes
-    return PolisExport(statements=tuple(statements), votes=tuple(votes), groups=groups, summary=summary)
+    if votes is None:  # not reached: one of the two files is there (checked above)
+        raise PolisFormatError(VOTES, None, "missing file")
+    return PolisExport(statements=tuple(statements), votes=votes, groups=groups, summary=summary)
 
 
-def _rows(path: Path, required: Sequence[str]) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line number, row) for each record of a CSV file with a header, checking the shape."""
-    name = path.name
+def _lines(path: Path, name: str) -> Iterator[str]:
+    """The file's lines as text: UTF-8 (a byte-order mark is skipped) without NUL bytes, else an error
+    naming the line."""
     with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
         try:
-            header = next(reader)
-        except StopIteration:
-            raise PolisFormatError(name, 1, "empty file, expected a header row") from None
-        except csv.Error as error:
-            raise PolisFormatError(name, 1, f"unreadable CSV ({error})") from None
-        header = [column.strip() for column in header]
-        missing = [column for column in required if column not in header]
-        if missing:
-            raise PolisFormatError(name, 1, f"missing column(s): {', '.join(missing)}")
-        duplicated = [column for column, count in Counter(header).items() if count > 1]
-        if duplicated:
-            raise PolisFormatError(name, 1, f"duplicate column(s): {', '.join(duplicated)}")
-        while True:
-            line = reader.line_num + 1  # where the next record starts (a quoted field may span lines)
+            for number, line in enumerate(handle, 1):
+                if "\x00" in line:
+                    raise PolisFormatError(name, number, "a NUL byte: this is not a CSV text file")
+                yield line
+        except UnicodeDecodeError:
+            raise _not_utf8(path, name) from None
+
+
+def _not_utf8(path: Path, name: str) -> PolisFormatError:
+    """The error for a file that is not UTF-8, at its first line that is not (found again line by line:
+    the text reader decodes in blocks, so it cannot say where)."""
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, 1):
             try:
-                record = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as error:
-                raise PolisFormatError(name, line, f"unreadable CSV ({error})") from None
-            if not record or record == [""]:
-                continue
-            if len(record) != len(header):
-                raise PolisFormatError(name, line, f"expected {len(header)} fields, found {len(record)}")
-            yield line, dict(zip(header, record, strict=True))
+                raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                return PolisFormatError(
+                    name,
+                    number,
+                    f"not UTF-8 text (byte 0x{raw[error.start]:02x} at byte {error.start + 1} of the line); "
+                    "save the file as UTF-8",
+                )
+    return PolisFormatError(name, None, "not UTF-8 text; save the file as UTF-8")
+
+
+def _table(
+    path: Path, name: str, required: Sequence[str]
+) -> tuple[list[str], dict[str, int], Iterator[tuple[int, list[str]]]]:
+    """A CSV file with a header: the header, each column's index, and (line number, record) for each
+    record, checking the shape. The header is checked before any record is read."""
+    reader = csv.reader(_lines(path, name))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise PolisFormatError(name, 1, "empty file, expected a header row") from None
+    except csv.Error as error:
+        raise PolisFormatError(name, 1, f"unreadable CSV ({error})") from None
+    header = [column.strip() for column in header]
+    missing = [column for column in required if column not in header]
+    if missing:
+        raise PolisFormatError(name, 1, f"missing column(s): {', '.join(missing)}")
+    duplicated = [column for column, count in Counter(header).items() if count > 1]
+    if duplicated:
+        raise PolisFormatError(name, 1, f"duplicate column(s): {', '.join(duplicated)}")
+    return header, {column: index for index, column in enumerate(header)}, _records(reader, name, len(header))
+
+
+def _records(reader: Any, name: str, width: int) -> Iterator[tuple[int, list[str]]]:
+    while True:
+        line = reader.line_num + 1  # where the next record starts (a quoted field may span lines)
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise PolisFormatError(name, line, f"unreadable CSV ({error})") from None
+        if not record or record == [""]:
+            continue
+        if len(record) != width:
+            raise PolisFormatError(name, line, f"expected {width} fields, found {len(record)}")
+        yield line, record
 
 
 def _optional_integer(value: str, name: str, line: int, column: str) -> int | None:
@@ -230,40 +415,64 @@ def _optional_integer(value: str, name: str, line: int, column: str) -> int | No
 def _integer(value: str, name: str, line: int, column: str) -> int:
     text = value.strip()
     try:
-        return int(text)
+        number = int(text)
     except ValueError:
-        pass
-    try:
-        number = float(text)  # "3.0", as a spreadsheet may write it
-    except ValueError:
-        number = math.nan
-    if math.isfinite(number) and number == int(number):
-        return int(number)
-    raise PolisFormatError(name, line, f"{column} {value!r} is not an integer")
+        try:
+            real = float(text)  # "3.0", as a spreadsheet may write it
+        except ValueError:
+            real = math.nan
+        if not (math.isfinite(real) and real == int(real)):
+            raise PolisFormatError(name, line, f"{column} {value!r} is not an integer") from None
+        number = int(real)
+    if not INT64_MIN <= number <= INT64_MAX:
+        raise PolisFormatError(name, line, f"{column} {value!r} is out of range (more than a 64-bit integer)")
+    return number
+
+
+def _timestamp(value: str, name: str, line: int) -> int | None:
+    timestamp = _optional_integer(value, name, line, "timestamp")
+    if timestamp is not None and not TIMESTAMP_MIN <= timestamp <= TIMESTAMP_MAX:
+        raise PolisFormatError(
+            name, line, f"timestamp {value!r} is out of range (milliseconds since 1970 for a year from 1 to 9999)"
+        )
+    return timestamp
+
+
+def _flag(value: str, name: str, line: int, column: str) -> bool:
+    flag = FLAG_VALUES.get(value.strip().lower())
+    if flag is None:
+        raise PolisFormatError(name, line, f"{column} {value!r} is not true or false")
+    return flag
 
 
 def _read_comments(path: Path) -> list[PolisStatement]:
+    _header, columns, records = _table(path, COMMENTS, REQUIRED_COMMENT_COLUMNS)
+    at_id, at_author, at_moderated = columns["comment-id"], columns["author-id"], columns["moderated"]
+    at_body, at_time, at_meta = columns["comment-body"], columns["timestamp"], columns.get(META_COLUMN)
     statements: list[PolisStatement] = []
     first_line: dict[int, int] = {}
-    for line, row in _rows(path, REQUIRED_COMMENT_COLUMNS):
-        statement_id = _integer(row["comment-id"], COMMENTS, line, "comment-id")
+    for line, row in records:
+        statement_id = _integer(row[at_id], COMMENTS, line, "comment-id")
         if statement_id in first_line:
             raise PolisFormatError(
                 COMMENTS, line, f"duplicate row: comment-id {statement_id} already on line {first_line[statement_id]}"
             )
         first_line[statement_id] = line
-        moderated = _integer(row["moderated"], COMMENTS, line, "moderated")
-        if moderated not in (-1, 0, 1):
-            raise PolisFormatError(COMMENTS, line, f"moderated {row['moderated']!r} is not -1, 0 or 1")
+        moderated = _integer(row[at_moderated], COMMENTS, line, "moderated")
+        if moderated not in (MODERATED_OUT, UNMODERATED, ACCEPTED):
+            raise PolisFormatError(COMMENTS, line, f"moderated {row[at_moderated]!r} is not -1, 0 or 1")
         statements.append(
             PolisStatement(
                 id=statement_id,
-                text=row["comment-body"],
-                author_id=_optional_integer(row["author-id"], COMMENTS, line, "author-id"),
+                text=row[at_body],
+                author_id=_optional_integer(row[at_author], COMMENTS, line, "author-id"),
                 moderated=moderated,
-                timestamp=_optional_integer(row["timestamp"], COMMENTS, line, "timestamp"),
+                timestamp=_timestamp(row[at_time], COMMENTS, line),
+                is_meta=_flag(row[at_meta], COMMENTS, line, META_COLUMN) if at_meta is not None else False,
             )
         )
+    if not statements:
+        raise PolisFormatError(COMMENTS, None, "no statements: the file has a header row and nothing else")
     statements.sort(key=lambda s: s.id)
     return statements
 
@@ -281,54 +490,143 @@ def _vote(value: str, name: str, line: int, what: str) -> int:
     return vote
 
 
-def _read_votes(path: Path, known: set[int]) -> list[PolisVote]:
-    latest: dict[tuple[int, int], tuple[int, int, PolisVote]] = {}  # (voter, comment) -> (time, line, vote)
-    seen: dict[tuple[int, int, int | None], tuple[int, int]] = {}  # (voter, comment, time) -> (vote, line)
-    for line, row in _rows(path, REQUIRED_VOTE_COLUMNS):
-        statement_id = _integer(row["comment-id"], VOTES, line, "comment-id")
-        voter_id = _integer(row["voter-id"], VOTES, line, "voter-id")
-        timestamp = _optional_integer(row["timestamp"], VOTES, line, "timestamp")
-        if statement_id not in known:
-            raise PolisFormatError(VOTES, line, f"unknown statement: comment-id {statement_id} is not in {COMMENTS}")
-        vote = _vote(row["vote"], VOTES, line, "vote")
-        key = (voter_id, statement_id, timestamp)
-        if key in seen:
-            earlier_vote, earlier_line = seen[key]
-            if earlier_vote != vote:
-                raise PolisFormatError(
-                    VOTES,
-                    line,
-                    f"duplicate row: voter {voter_id} on comment {statement_id} at timestamp {timestamp} "
-                    f"already voted {earlier_vote} on line {earlier_line}",
-                )
-            continue  # the same row again: read once
-        seen[key] = (vote, line)
-        order = (-1 if timestamp is None else timestamp, line)
-        current = latest.get((voter_id, statement_id))
-        if current is None or order > current[:2]:
-            latest[(voter_id, statement_id)] = (*order, PolisVote(voter_id, statement_id, vote, timestamp))
-    return [entry[2] for entry in sorted(latest.values(), key=lambda entry: entry[:2])]
+def _read_votes(path: Path, known: set[int]) -> PolisVotes:
+    """votes.csv, one pass: each row's fields go into typed arrays (the check of each field is the
+    slow path, taken only when the quick conversion fails), then duplicates and the latest vote per
+    pair are found by sorting."""
+    _header, columns, records = _table(path, VOTES, REQUIRED_VOTE_COLUMNS)
+    at_comment, at_voter, at_vote, at_time = (
+        columns["comment-id"],
+        columns["voter-id"],
+        columns["vote"],
+        columns["timestamp"],
+    )
+    comments, voters, stamps, lines = array("q"), array("q"), array("q"), array("q")
+    values, timed = array("b"), array("b")
+    try:
+        for line, row in records:
+            try:
+                comment = int(row[at_comment])
+            except ValueError:
+                comment = _integer(row[at_comment], VOTES, line, "comment-id")
+            if comment not in known:
+                raise PolisFormatError(VOTES, line, f"unknown statement: comment-id {comment} is not in {COMMENTS}")
+            try:
+                voter = int(row[at_voter])
+            except ValueError:
+                voter = _integer(row[at_voter], VOTES, line, "voter-id")
+            if not INT64_MIN <= voter <= INT64_MAX:
+                voter = _integer(row[at_voter], VOTES, line, "voter-id")  # raises: out of range
+            vote = VOTE_VALUES.get(row[at_vote])
+            if vote is None:
+                vote = _vote(row[at_vote], VOTES, line, "vote")
+            text = row[at_time]
+            try:
+                stamp: int | None = int(text) if text else None
+            except ValueError:
+                stamp = _timestamp(text, VOTES, line)
+            if stamp is not None and not TIMESTAMP_MIN <= stamp <= TIMESTAMP_MAX:
+                _timestamp(text, VOTES, line)  # raises: out of range
+            comments.append(comment)
+            voters.append(voter)
+            values.append(vote)
+            stamps.append(0 if stamp is None else stamp)
+            timed.append(stamp is not None)
+            lines.append(line)
+    except PolisFormatError:
+        # A conflicting duplicate above the bad row is the first thing wrong in the file: say that.
+        _latest_votes(comments, voters, values, stamps, timed, lines)
+        raise
+    return _latest_votes(comments, voters, values, stamps, timed, lines)
 
 
-def _read_participants_votes(path: Path, known: set[int]) -> tuple[dict[int, int | None], list[PolisVote]]:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        header = next(csv.reader(handle), [])
-    comment_columns: list[tuple[str, int]] = []
-    for column in header:
-        column = column.strip()
+def _latest_votes(
+    comments: array[int],
+    voters: array[int],
+    values: array[int],
+    stamps: array[int],
+    timed: array[int],
+    lines: array[int],
+) -> PolisVotes:
+    """The latest vote per (voter, comment) in (time, line) order, from votes.csv's rows in file order;
+    PolisFormatError at the first row that repeats an earlier (voter, comment, timestamp) with another
+    vote. A row repeating an earlier one exactly is dropped."""
+    n = len(lines)
+    comment = np.frombuffer(comments, dtype=np.int64, count=n) if n else np.zeros(0, dtype=np.int64)
+    voter = np.frombuffer(voters, dtype=np.int64, count=n) if n else np.zeros(0, dtype=np.int64)
+    value = np.frombuffer(values, dtype=np.int8, count=n) if n else np.zeros(0, dtype=np.int8)
+    stamp = np.frombuffer(stamps, dtype=np.int64, count=n) if n else np.zeros(0, dtype=np.int64)
+    has_time = np.frombuffer(timed, dtype=np.int8, count=n).astype(bool) if n else np.zeros(0, dtype=bool)
+    if not n:
+        return PolisVotes(voter, comment, value, stamp, has_time)
+    # A vote without a timestamp is older than any with one: it sorts as the smallest int64 (a timed
+    # vote never has it, timestamps being limited to datetimes).
+    when = np.where(has_time, stamp, INT64_MIN)
+    # By voter, comment, then time; rows are in line order and the sort is stable, so ties keep it.
+    # (Temporaries are dropped as soon as they are used: this is the peak of reading a large export.)
+    order = np.lexsort((when, comment, voter))
+    sorted_voter = voter[order]
+    same_pair = sorted_voter[1:] == sorted_voter[:-1]
+    del sorted_voter
+    sorted_comment = comment[order]
+    same_pair &= sorted_comment[1:] == sorted_comment[:-1]
+    del sorted_comment
+    sorted_when = when[order]
+    del when
+    # The first row of each (voter, comment, time), and for every row the position of that first row.
+    first = np.where(np.r_[True, ~(same_pair & (sorted_when[1:] == sorted_when[:-1]))], np.arange(n), 0)
+    del sorted_when
+    np.maximum.accumulate(first, out=first)
+    sorted_value = value[order]
+    conflicting = np.flatnonzero(sorted_value != sorted_value[first])
+    del sorted_value
+    if len(conflicting):
+        bad = conflicting[np.argmin(order[conflicting])]  # the first in the file
+        row, earlier = order[bad], order[first[bad]]
+        timestamp = int(stamp[row]) if has_time[row] else None
+        raise PolisFormatError(
+            VOTES,
+            int(lines[row]),
+            f"duplicate row: voter {int(voter[row])} on comment {int(comment[row])} at timestamp {timestamp} "
+            f"already voted {int(value[earlier])} on line {int(lines[earlier])}",
+        )
+    # Each pair's latest time is its last group of rows; of a group (the same vote, repeated), the
+    # first row is kept.
+    latest = order[first[np.r_[~same_pair, True]]]
+    del order, first, same_pair
+    latest.sort()  # line order, then (stable) time order
+    latest = latest[np.argsort(np.where(has_time[latest], stamp[latest], INT64_MIN), kind="stable")]
+    return PolisVotes(voter[latest], comment[latest], value[latest], stamp[latest], has_time[latest])
+
+
+def _read_participants_votes(
+    path: Path, known: set[int], *, votes: bool
+) -> tuple[dict[int, int | None], PolisVotes | None]:
+    """Each participant's Pol.is group and, with `votes`, their votes from the comment columns."""
+    header, columns, records = _table(path, PARTICIPANTS_VOTES, REQUIRED_PARTICIPANT_COLUMNS)
+    comment_columns: list[tuple[int, str, int]] = []
+    for index, column in enumerate(header):
         if column in PARTICIPANT_COLUMNS or column in PARTICIPANT_EXTRA_COLUMNS:
             continue
-        statement_id = _integer(column, PARTICIPANTS_VOTES, 1, "column")
+        try:
+            statement_id = _integer(column, PARTICIPANTS_VOTES, 1, "column")
+        except PolisFormatError:
+            raise PolisFormatError(
+                PARTICIPANTS_VOTES,
+                1,
+                f"column {column!r} is neither one of {', '.join(PARTICIPANT_COLUMNS)} nor a comment id",
+            ) from None
         if statement_id not in known:
             raise PolisFormatError(
                 PARTICIPANTS_VOTES, 1, f"unknown statement: column {column!r} is not a comment-id in {COMMENTS}"
             )
-        comment_columns.append((column, statement_id))
+        comment_columns.append((index, column, statement_id))
+    at_participant, at_group = columns["participant"], columns["group-id"]
     groups: dict[int, int | None] = {}
     first_line: dict[int, int] = {}
-    votes: list[PolisVote] = []
-    for line, row in _rows(path, REQUIRED_PARTICIPANT_COLUMNS):
-        participant = _integer(row["participant"], PARTICIPANTS_VOTES, line, "participant")
+    participants, statements, values = array("q"), array("q"), array("b")
+    for line, row in records:
+        participant = _integer(row[at_participant], PARTICIPANTS_VOTES, line, "participant")
         if participant in first_line:
             raise PolisFormatError(
                 PARTICIPANTS_VOTES,
@@ -336,36 +634,45 @@ def _read_participants_votes(path: Path, known: set[int]) -> tuple[dict[int, int
                 f"duplicate row: participant {participant} already on line {first_line[participant]}",
             )
         first_line[participant] = line
-        groups[participant] = _optional_integer(row["group-id"], PARTICIPANTS_VOTES, line, "group-id")
-        for column, statement_id in comment_columns:
-            cell = row[column]
+        groups[participant] = _optional_integer(row[at_group], PARTICIPANTS_VOTES, line, "group-id")
+        if not votes:
+            continue
+        for index, column, statement_id in comment_columns:
+            cell = row[index]
             if cell == "":
                 continue
-            vote = _vote(cell, PARTICIPANTS_VOTES, line, f"vote on comment {column}:")
-            votes.append(PolisVote(participant, statement_id, vote, None))
-    return groups, votes
+            vote = VOTE_VALUES.get(cell)
+            if vote is None:
+                vote = _vote(cell, PARTICIPANTS_VOTES, line, f"vote on comment {column}:")
+            participants.append(participant)
+            statements.append(statement_id)
+            values.append(vote)
+    if not votes:
+        return groups, None
+    return groups, PolisVotes(
+        np.array(participants, dtype=np.int64), np.array(statements, dtype=np.int64), np.array(values, dtype=np.int8)
+    )
 
 
 def _read_summary(path: Path) -> dict[str, str]:
     summary: dict[str, str] = {}
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
-        while True:
-            line = reader.line_num + 1
-            try:
-                record = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as error:
-                raise PolisFormatError(SUMMARY, line, f"unreadable CSV ({error})") from None
-            if not record or record == [""]:
-                continue
-            if len(record) != 2:
-                raise PolisFormatError(SUMMARY, line, f"expected 2 fields (key, value), found {len(record)}")
-            key, value = record
-            if key in summary:
-                raise PolisFormatError(SUMMARY, line, f"duplicate row: key {key!r}")
-            summary[key] = value
+    reader = csv.reader(_lines(path, SUMMARY))
+    while True:
+        line = reader.line_num + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            raise PolisFormatError(SUMMARY, line, f"unreadable CSV ({error})") from None
+        if not record or record == [""]:
+            continue
+        if len(record) != 2:
+            raise PolisFormatError(SUMMARY, line, f"expected 2 fields (key, value), found {len(record)}")
+        key, value = record
+        if key in summary:
+            raise PolisFormatError(SUMMARY, line, f"duplicate row: key {key!r}")
+        summary[key] = value
     return summary
 
 
@@ -381,70 +688,116 @@ def write_export(directory: str | os.PathLike[str], export: PolisExport) -> None
     """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
+    for name, rows in export_tables(export):
+        _write_csv(directory / name, rows)
+
+
+def export_tables(export: PolisExport) -> list[tuple[str, Iterator[list[Any]]]]:
+    """Each file of the export, as its name and its rows (the header first). The rows are made as
+    they are consumed, a few at a time, so that writing a large export holds no more than its votes'
+    arrays and one row of participants-votes.csv."""
     statements = sorted(export.statements, key=lambda s: s.id)
-    agrees: Counter[int] = Counter()
-    disagrees: Counter[int] = Counter()
-    by_participant: dict[int, dict[int, int]] = {}
-    for vote in export.votes:
-        by_participant.setdefault(vote.participant_id, {})[vote.statement_id] = vote.vote
-    for choices in by_participant.values():
-        for statement_id, vote in choices.items():
-            if vote == 1:
-                agrees[statement_id] += 1
-            elif vote == -1:
-                disagrees[statement_id] += 1
+    statement_ids = np.asarray([s.id for s in statements], dtype=np.int64)
+    votes = export.votes
+    # The participants-votes table and the counts take one vote per pair, the last one given.
+    pair_participants, pair_index = np.unique(votes.participant_ids, return_inverse=True)
+    if len(statement_ids):
+        column = np.minimum(np.searchsorted(statement_ids, votes.statement_ids), len(statement_ids) - 1)
+        known = statement_ids[column] == votes.statement_ids
+    else:
+        column, known = np.zeros(len(votes), dtype=np.intp), np.zeros(len(votes), dtype=bool)
+    keys = pair_index.astype(np.int64) * (len(statement_ids) + 1) + np.where(known, column, len(statement_ids))
+    _, last_from_end = np.unique(keys[::-1], return_index=True)
+    last = len(keys) - 1 - last_from_end  # sorted by participant, then statement
+    last = last[known[last]]
+    table_rows, table_cols, table_values = pair_index[last], column[last], votes.values[last]
+    agrees = np.bincount(table_cols[table_values == 1], minlength=len(statement_ids))
+    disagrees = np.bincount(table_cols[table_values == -1], minlength=len(statement_ids))
     authored = Counter(s.author_id for s in statements if s.author_id is not None)
+    voters = set(pair_participants.tolist())
+    has_meta = any(s.is_meta for s in statements)
 
-    comment_rows = [
-        [
-            _text(s.timestamp),
-            _datetime(s.timestamp),
-            s.id,
-            _text(s.author_id),
-            agrees[s.id],
-            disagrees[s.id],
-            s.moderated,
-            s.text,
-        ]
-        for s in statements
-    ]
-    vote_rows = [
-        [_text(v.timestamp), _datetime(v.timestamp), v.statement_id, v.participant_id, v.vote] for v in export.votes
-    ]
-    participants = sorted(set(by_participant) | set(export.groups))
-    statement_ids = [s.id for s in statements]
-    participant_rows = []
-    for participant in participants:
-        choices = by_participant.get(participant, {})
-        participant_rows.append(
-            [
-                participant,
-                _text(export.groups.get(participant)),
-                authored[participant],
-                len(choices),
-                sum(1 for v in choices.values() if v == 1),
-                sum(1 for v in choices.values() if v == -1),
-                *(_text(choices.get(statement_id)) for statement_id in statement_ids),
+    def comment_rows() -> Iterator[list[Any]]:
+        header = list(COMMENT_COLUMNS)
+        if has_meta:
+            header.insert(header.index("moderated") + 1, META_COLUMN)
+        yield header
+        for position, s in enumerate(statements):
+            row: list[Any] = [
+                _text(s.timestamp),
+                _datetime(s.timestamp),
+                s.id,
+                _text(s.author_id),
+                int(agrees[position]),
+                int(disagrees[position]),
+                s.moderated,
+                s.text,
             ]
-        )
-    group_ids = {g for g in export.groups.values() if g is not None}
-    summary = {
-        "topic": export.summary.get("topic", ""),
-        "url": export.summary.get("url", ""),
-        **export.summary,
-        "voters": str(len(by_participant)),
-        "voters-in-conv": str(sum(1 for p in by_participant if export.groups.get(p) is not None)),
-        "commenters": str(len(authored)),
-        "comments": str(len(statements)),
-        "groups": str(len(group_ids)),
-    }
-    if "conversation-description" in summary:  # Pol.is puts it last
-        summary["conversation-description"] = summary.pop("conversation-description")
+            if has_meta:
+                row.insert(header.index(META_COLUMN), "true" if s.is_meta else "false")
+            yield row
 
-    _write_csv(directory / COMMENTS, [list(COMMENT_COLUMNS), *comment_rows])
-    _write_csv(directory / VOTES, [list(VOTE_COLUMNS), *vote_rows])
-    _write_csv(directory / PARTICIPANTS_VOTES, [[*PARTICIPANT_COLUMNS, *statement_ids], *participant_rows])
-    _write_csv(directory / SUMMARY, [[key, value] for key, value in summary.items()])
+    def vote_rows() -> Iterator[list[Any]]:
+        yield list(VOTE_COLUMNS)
+        for start in range(0, len(votes), _WRITE_CHUNK):
+            part = slice(start, start + _WRITE_CHUNK)
+            for participant, statement, value, timestamp, timed in zip(
+                votes.participant_ids[part].tolist(),
+                votes.statement_ids[part].tolist(),
+                votes.values[part].tolist(),
+                votes.timestamps[part].tolist(),
+                votes.timed[part].tolist(),
+                strict=True,
+            ):
+                if timed:
+                    yield [timestamp, _datetime(timestamp), statement, participant, value]
+                else:
+                    yield ["", "", statement, participant, value]
+
+    def participant_rows() -> Iterator[list[Any]]:
+        yield [*PARTICIPANT_COLUMNS, *statement_ids.tolist()]
+        participants = sorted(voters | set(export.groups))
+        # Where each participant's votes start in the (participant-sorted) table.
+        bounds = np.searchsorted(table_rows, np.arange(len(pair_participants) + 1))
+        position = {participant: i for i, participant in enumerate(pair_participants.tolist())}
+        cells = {1: "1", -1: "-1", 0: "0"}
+        for participant in participants:
+            row = [""] * len(statement_ids)
+            agree = disagree = count = 0
+            i = position.get(participant)
+            if i is not None:
+                part = slice(bounds[i], bounds[i + 1])
+                for j, value in zip(table_cols[part].tolist(), table_values[part].tolist(), strict=True):
+                    row[j] = cells[value]
+                    agree += value == 1
+                    disagree += value == -1
+                count = int(bounds[i + 1] - bounds[i])
+            group = export.groups.get(participant)
+            yield [participant, _text(group), authored[participant], count, agree, disagree, *row]
+
+    def summary_rows() -> Iterator[list[Any]]:
+        groups = export.groups
+        summary = {
+            "topic": export.summary.get("topic", ""),
+            "url": export.summary.get("url", ""),
+            **export.summary,
+            "voters": str(len(voters)),
+            "voters-in-conv": str(sum(1 for p in voters if groups.get(p) is not None)),
+            "commenters": str(len(authored)),
+            "comments": str(len(statements)),
+            "groups": str(len({g for g in groups.values() if g is not None})),
+        }
+        if "conversation-description" in summary:  # Pol.is puts it last
+            summary["conversation-description"] = summary.pop("conversation-description")
+        for key, value in summary.items():
+            yield [key, value]
+
+    return [
+        (COMMENTS, comment_rows()),
+        (VOTES, vote_rows()),
+        (PARTICIPANTS_VOTES, participant_rows()),
+        (SUMMARY, summary_rows()),
+    ]
 
 
 def _text(value: Any) -> str:
@@ -455,17 +808,28 @@ def _datetime(timestamp: int | None) -> str:
     """Pol.is's human-readable datetime column ("Wed Jun 18 08:16:54 UTC 2014"), in UTC."""
     if timestamp is None:
         return ""
-    moment = dt.datetime.fromtimestamp(timestamp / 1000, tz=dt.UTC)
+    return _second(timestamp // 1000)
+
+
+@functools.lru_cache(maxsize=4096)
+def _second(seconds: int) -> str:
+    # Votes come in bursts: many share a second, and formatting is the slow part of writing a row.
+    moment = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(seconds=seconds)
     return moment.strftime("%a %b %d %H:%M:%S UTC %Y")
 
 
-def _write_csv(path: Path, rows: list[list[Any]]) -> None:
+def write_csv_rows(handle: Any, rows: Iterable[list[Any]]) -> None:
+    """Rows onto a text handle as Pol.is writes them (comma-separated, minimal quoting, LF)."""
+    csv.writer(handle, lineterminator="\n").writerows(rows)
+
+
+def _write_csv(path: Path, rows: Iterable[list[Any]]) -> None:
     handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - renamed into place below
         "w", newline="", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", delete=False
     )
     try:
         with handle:
-            csv.writer(handle, lineterminator="\n").writerows(rows)
+            write_csv_rows(handle, rows)
         os.replace(handle.name, path)
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)

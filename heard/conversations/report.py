@@ -1,6 +1,12 @@
-"""What the report page shows: the opinion map as an accessible SVG with its table, the groups and
-what sets them apart, consensus and divisive statements, and participation over time. Built from
-the stored analysis; the page never reruns it."""
+"""What the report of a conversation shows: the opinion map as an accessible SVG with its table, the
+groups and what sets them apart, consensus and divisive statements, and participation over time;
+and every statement's votes as CSV. The PDF is made in `report_pdf` from the same context.
+
+The stored analysis holds every clustered participant (5.6 MB of JSON for 100,000 of them), far
+more than a report draws. So when a map is stored, a bounded digest of it is kept beside the other
+small figures in `Conversation.summary["report"]` (`report_digest_store`), and the report reads only
+that: never the analysis itself, which its queries defer.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +15,13 @@ import datetime as dt
 import io
 from typing import Any
 
-from django.db.models import Count, Q
+from django.core.cache import cache
+from django.db.models import Count, Max, Q
 from django.http import HttpResponse
 from django.utils.formats import date_format
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from heard.conversations import selectors
 from heard.conversations.enums import StatementStatus
@@ -19,104 +29,310 @@ from heard.conversations.models import Conversation, Statement
 from heard.core.text import spreadsheet_safe
 
 MAP_SIZE = 400  # the SVG's width and height
+MAP_MARGIN = 20
 MAP_POINTS = 1500  # at most this many participants are drawn; every one counts in the groups
 GROUP_NAMES = "ABCDEFGHIJ"
+# One mark per group, told apart by shape as well as colour. The analysis makes at most five groups.
+MAP_SHAPES = ("circle", "square", "triangle", "diamond", "cross")
+SHAPE_NAMES = {
+    "circle": gettext_lazy("circles"),
+    "square": gettext_lazy("squares"),
+    "triangle": gettext_lazy("triangles"),
+    "diamond": gettext_lazy("diamonds"),
+    "cross": gettext_lazy("crosses"),
+}
+# The colours of heard.css's .map-point--N, so the PDF looks like the page.
+GROUP_COLOURS = ("#0b5d63", "#b4441b", "#5b3f8c", "#2f6b1f", "#8a6d00")
+# Each shape as SVG, centred on (x, y). The page's map is built from these here rather than in the
+# template: 1,500 marks through the template language take a hundred milliseconds, here one or two.
+SVG_MARKS = {
+    "circle": '<circle cx="{x:g}" cy="{y:g}" r="2.5" class="map-point map-point--{group}"></circle>',
+    "square": '<path d="M{x:g} {y:g}m-2.25-2.25h4.5v4.5h-4.5z" class="map-point map-point--{group}"></path>',
+    "triangle": '<path d="M{x:g} {y:g}m0-3l3 5h-6z" class="map-point map-point--{group}"></path>',
+    "diamond": '<path d="M{x:g} {y:g}m0-3l3 3-3 3-3-3z" class="map-point map-point--{group}"></path>',
+    "cross": '<path d="M{x:g} {y:g}m-1-3h2v2h2v2h-2v2h-2v-2h-2v-2h2z" class="map-point map-point--{group}"></path>',
+}
+REPNESS_SHOWN = 5  # representative statements per group
+LISTED = 10  # consensus and divisive statements
+REPORT_KEY = "report"  # the digest's key in Conversation.summary
+CACHE_SECONDS = 24 * 60 * 60
 
 
-def _scale(points: list[tuple[float, float]]) -> tuple[float, float, float]:
-    xs = [x for x, _y in points] or [0.0]
-    ys = [y for _x, y in points] or [0.0]
-    span = max(max(xs) - min(xs), max(ys) - min(ys), 1e-9)
-    return min(xs), min(ys), span
+# --- the digest: what the report needs of a map, bounded -----------------------------------------
 
 
-def _text(statements: dict[int, Statement], statement_id: Any) -> str:
+def time_stamp(analysed_at: dt.datetime | None) -> str:
+    return analysed_at.isoformat() if analysed_at else ""
+
+
+def _sample_evenly(members: list[Any], quota: int) -> list[Any]:
+    if quota >= len(members):
+        return members
+    return [members[i * len(members) // quota] for i in range(quota)]
+
+
+def _quotas(sizes: list[int], cap: int) -> list[int]:
+    """How many of each group to draw: `cap` in all, each group keeping its share of the map
+    (largest remainders get the places left by rounding down), and no group with members left off."""
+    total = sum(sizes)
+    if total <= cap:
+        return sizes
+    quotas = [size * cap // total for size in sizes]
+    by_remainder = sorted(range(len(sizes)), key=lambda g: (sizes[g] * cap % total, sizes[g]), reverse=True)
+    for g in by_remainder[: cap - sum(quotas)]:
+        quotas[g] += 1
+    for g, size in enumerate(sizes):
+        if size and not quotas[g]:  # a place for a tiny group comes from the largest
+            quotas[quotas.index(max(quotas))] -= 1
+            quotas[g] = 1
+    return quotas
+
+
+def report_digest_of(analysis: dict[str, Any], *, analysed_at: dt.datetime | None) -> dict[str, Any]:
+    """What the report needs of a stored analysis, in a size that does not grow with the number of
+    participants: at most MAP_POINTS map points (sampled evenly within each group, so each keeps its
+    share), already placed on the map; each group's size, centre and representative statements; the
+    consensus and divisive statements. Points are one string ("x,y,group x,y,group ..."), because
+    the summary is read by every voting request and a string costs next to nothing to decode."""
+    groups = analysis.get("groups", [])
+    enough = bool(analysis.get("enough_votes")) and bool(groups)
+    clustered = analysis.get("participants_clustered", [])
+    coordinates = analysis.get("coordinates", [])
+    where = {str(p): xy for p, xy in zip(clustered, coordinates, strict=False)}
+    members = [[m for m in group.get("members", []) if str(m) in where] for group in groups]
+    quotas = _quotas([len(m) for m in members], MAP_POINTS)
+    drawn = [
+        (where[str(member)], number)
+        for number, (group_members, quota) in enumerate(zip(members, quotas, strict=True))
+        for member in _sample_evenly(group_members, quota)
+    ]
+    xs = [float(xy[0]) for xy, _g in drawn] or [0.0]
+    ys = [float(xy[1]) for xy, _g in drawn] or [0.0]
+    min_x, min_y = min(xs), min(ys)
+    span = max(max(xs) - min_x, max(ys) - min_y, 1e-9)
+    inner = MAP_SIZE - 2 * MAP_MARGIN
+
+    def place(x: float, y: float) -> tuple[float, float]:
+        return (
+            round(MAP_MARGIN + (float(x) - min_x) / span * inner, 1),
+            round(MAP_MARGIN + (float(y) - min_y) / span * inner, 1),
+        )
+
+    points = " ".join("{:g},{:g},{}".format(*place(xy[0], xy[1]), number) for xy, number in drawn)
+    return {
+        "analysed_at": time_stamp(analysed_at),
+        "enough": enough,
+        "clustered": len(clustered),
+        "points": points if enough else "",
+        "groups": [
+            {
+                "size": int(group.get("size", len(group.get("members", [])))),
+                "centre": list(place(*(group.get("centroid") or [0.0, 0.0])[:2])) if drawn else [0.0, 0.0],
+                "repness": [
+                    {
+                        "statement_id": item["statement_id"],
+                        "direction": item["direction"],
+                        "p_success": float(item.get("p_success", 0)),
+                    }
+                    for item in group.get("repness", [])[:REPNESS_SHOWN]
+                ],
+            }
+            for group in groups
+        ],
+        "consensus": [
+            {
+                "statement_id": item["statement_id"],
+                "direction": item["direction"],
+                "probability": float(item.get("probability", 0)),
+            }
+            for item in analysis.get("consensus", [])[:LISTED]
+        ],
+        "divisive": [{"statement_id": item["statement_id"]} for item in analysis.get("divisive", [])[:LISTED]],
+    }
+
+
+def report_digest_store(*, conversation_id: int) -> dict[str, Any]:
+    """Keep the report's digest of the conversation's stored map in its summary. Written only if
+    the map is still the one it was made from, so a slow writer never puts an old digest beside a
+    newer map."""
+    row = Conversation.objects.filter(pk=conversation_id).values("analysis", "analysed_at", "summary").get()
+    digest = report_digest_of(row["analysis"] or {}, analysed_at=row["analysed_at"])
+    if row["analysed_at"] is not None:
+        Conversation.objects.filter(pk=conversation_id, analysed_at=row["analysed_at"]).update(
+            summary={**(row["summary"] or {}), REPORT_KEY: digest}
+        )
+    return digest
+
+
+def report_digest(conversation: Conversation) -> dict[str, Any]:
+    """The digest stored with the conversation's current map. A map stored before digests were
+    kept (or in the moment between a map and its digest being stored) has its digest made once,
+    here, from the analysis, and kept."""
+    if conversation.analysed_at is None:
+        return report_digest_of({}, analysed_at=None)
+    stored = (conversation.summary or {}).get(REPORT_KEY)
+    if stored and stored.get("analysed_at") == time_stamp(conversation.analysed_at):
+        return dict(stored)
+    return report_digest_store(conversation_id=conversation.pk)
+
+
+# --- the report page and the HTML file -------------------------------------------------------------
+
+
+def _statement_ids(digest: dict[str, Any]) -> list[int]:
+    ids = {item["statement_id"] for group in digest["groups"] for item in group["repness"]}
+    ids |= {item["statement_id"] for item in digest["consensus"]}
+    ids |= {item["statement_id"] for item in digest["divisive"]}
+    return sorted(int(i) for i in ids if str(i).isdigit())
+
+
+def _text(statements: dict[int, Statement], statement_id: Any) -> str | None:
+    """A statement's text; None for one taken out since the map was made, which is not shown."""
     found = statements.get(int(statement_id)) if str(statement_id).isdigit() else None
-    return found.text if found else str(statement_id)
+    return found.text if found else None
+
+
+def _points(digest: dict[str, Any]) -> list[dict[str, Any]]:
+    points = []
+    for point in digest["points"].split():
+        x, y, group = point.split(",")
+        number = int(group)
+        points.append({"x": float(x), "y": float(y), "group": number, "shape": MAP_SHAPES[number % len(MAP_SHAPES)]})
+    return points
+
+
+def _svg_marks(points: list[dict[str, Any]]) -> SafeString:
+    # Only numbers go into the markup (floats and group numbers), so there is nothing to escape.
+    return mark_safe("".join(SVG_MARKS[point["shape"]].format(**point) for point in points))
 
 
 def report_context(conversation: Conversation) -> dict[str, Any]:
-    analysis = conversation.analysis or {}
-    groups = analysis.get("groups", [])
-    ids = {
-        int(item["statement_id"])
-        for group in groups
-        for item in group.get("repness", [])[:5]
-        if str(item["statement_id"]).isdigit()
-    }
-    ids |= {int(i["statement_id"]) for i in analysis.get("consensus", [])[:10] if str(i["statement_id"]).isdigit()}
-    ids |= {int(i["statement_id"]) for i in analysis.get("divisive", [])[:10] if str(i["statement_id"]).isdigit()}
-    statements = selectors.statements_by_id(conversation, sorted(ids))
-
-    located = list(zip(analysis.get("participants_clustered", []), analysis.get("coordinates", []), strict=False))
-    group_of: dict[str, int] = {}
-    for number, group in enumerate(groups):
-        for member in group.get("members", []):
-            group_of[str(member)] = number
-    drawn = located[:: max(1, len(located) // MAP_POINTS)][:MAP_POINTS]
-    min_x, min_y, span = _scale([(xy[0], xy[1]) for _participant, xy in drawn])
-    margin = 20
-
-    def place(x: float, y: float) -> tuple[float, float]:
-        inner = MAP_SIZE - 2 * margin
-        return round(margin + (x - min_x) / span * inner, 1), round(margin + (y - min_y) / span * inner, 1)
-
-    points = []
-    for participant, (x, y) in drawn:
-        px, py = place(x, y)
-        points.append({"x": px, "y": py, "group": group_of.get(str(participant), -1)})
-
-    shown_groups = []
-    total = sum(len(group.get("members", [])) for group in groups) or 1
-    for number, group in enumerate(groups):
-        centroid = group.get("centroid") or [0, 0]
-        cx, cy = place(centroid[0], centroid[1]) if drawn else (0, 0)
-        shown_groups.append(
+    """What the report's templates (and the PDF) need, from the conversation's summary alone."""
+    digest = report_digest(conversation)
+    points = _points(digest)
+    statements = selectors.statements_by_id(conversation, _statement_ids(digest))
+    total = sum(group["size"] for group in digest["groups"]) or 1
+    groups = []
+    for number, group in enumerate(digest["groups"]):
+        shape = MAP_SHAPES[number % len(MAP_SHAPES)]
+        repness = []
+        for item in group["repness"]:
+            text = _text(statements, item["statement_id"])
+            if text is not None:
+                repness.append(
+                    {"text": text, "direction": item["direction"], "percent": round(100 * item["p_success"])}
+                )
+        groups.append(
             {
                 "name": GROUP_NAMES[number % len(GROUP_NAMES)],
                 "number": number,
-                "size": len(group.get("members", [])),
-                "share": len(group.get("members", [])) / total,
-                "cx": cx,
-                "cy": cy,
-                "repness": [
-                    {
-                        "text": _text(statements, item["statement_id"]),
-                        "direction": item["direction"],
-                        "percent": round(100 * float(item.get("p_success", 0))),
-                    }
-                    for item in group.get("repness", [])[:5]
-                ],
+                "size": group["size"],
+                "share": group["size"] / total,
+                "cx": group["centre"][0],
+                "cy": group["centre"][1],
+                "shape": shape,
+                "shape_name": SHAPE_NAMES[shape],
+                "colour": GROUP_COLOURS[number % len(GROUP_COLOURS)],
+                "repness": repness,
             }
         )
     consensus = [
-        {
-            "text": _text(statements, item["statement_id"]),
-            "direction": item["direction"],
-            "percent": round(100 * float(item.get("probability", 0))),
-        }
-        for item in analysis.get("consensus", [])[:10]
+        {"text": text, "direction": item["direction"], "percent": round(100 * item["probability"])}
+        for item in digest["consensus"]
+        if (text := _text(statements, item["statement_id"])) is not None
     ]
-    divisive = [{"text": _text(statements, item["statement_id"])} for item in analysis.get("divisive", [])[:10]]
-    by_day = [(dt.date.fromisoformat(day), n) for day, n in conversation.summary.get("votes_by_day", [])]
+    divisive = [
+        {"text": text} for item in digest["divisive"] if (text := _text(statements, item["statement_id"])) is not None
+    ]
+    by_day = [(dt.date.fromisoformat(day), n) for day, n in (conversation.summary or {}).get("votes_by_day", [])]
     return {
         "conversation": conversation,
-        "analysis": analysis,
-        "enough": bool(analysis.get("enough_votes")) and bool(groups),
+        "enough": digest["enough"],
         "counts": selectors.conversation_counts(conversation),
         "map_size": MAP_SIZE,
         "points": points,
-        "groups": shown_groups,
+        "map_marks": _svg_marks(points),
+        "groups": groups,
+        "map_caption": map_caption(groups),
         "consensus": consensus,
         "divisive": divisive,
         "by_day": [(date_format(day, "j M"), n) for day, n in by_day],
         "by_day_max": max((n for _d, n in by_day), default=0),
-        "clustered": len(analysis.get("participants_clustered", [])),
+        "clustered": digest["clustered"],
     }
 
 
-def statements_csv(conversation: Conversation) -> HttpResponse:
-    """Every shown statement with its votes, for anyone to analyse."""
+# --- sentences the page and the PDF share (the same msgids as the templates' blocktranslate) -----------
+
+
+def headline(counts: dict[str, int]) -> str:
+    votes = ngettext("%(votes)s vote", "%(votes)s votes", counts["votes"]) % {"votes": counts["votes"]}
+    statements = ngettext("%(statements)s statement", "%(statements)s statements", counts["statements"]) % {
+        "statements": counts["statements"]
+    }
+    people = ngettext("%(people)s person", "%(people)s people", counts["participants"]) % {
+        "people": counts["participants"]
+    }
+    return _("%(votes)s cast on %(statements)s by %(people)s.") % {
+        "votes": votes,
+        "statements": statements,
+        "people": people,
+    }
+
+
+def clustered_sentence(clustered: int, groups: int) -> str:
+    in_groups = ngettext("%(n)s group", "%(n)s groups", groups) % {"n": groups}
+    return ngettext("%(n)s person falls into %(groups)s.", "%(n)s people fall into %(groups)s.", clustered) % {
+        "n": clustered,
+        "groups": in_groups,
+    }
+
+
+def map_caption(groups: list[dict[str, Any]]) -> str:
+    marks = ", ".join(
+        _("%(shape)s for group %(name)s") % {"shape": group["shape_name"], "name": group["name"]} for group in groups
+    )
+    return _("Each mark is a participant: %(marks)s. Letters mark each group's centre.") % {"marks": marks}
+
+
+def group_title(name: str, size: int) -> str:
+    return ngettext("Group %(name)s (%(size)s person)", "Group %(name)s (%(size)s people)", size) % {
+        "name": name,
+        "size": size,
+    }
+
+
+def percent_said(direction: str, percent: int) -> str:
+    if direction == "agree":
+        return ngettext("%(p)s%% agreed:", "%(p)s%% agreed:", percent) % {"p": percent}
+    return ngettext("%(p)s%% disagreed:", "%(p)s%% disagreed:", percent) % {"p": percent}
+
+
+# --- the statements' CSV ---------------------------------------------------------------------------
+
+
+def _csv_key(conversation: Conversation) -> str:
+    """What the CSV depends on, found cheaply: every vote queues a new map (`analysis_queued_at`)
+    and a finished map is stamped (`analysed_at`); statements added, moderated or removed change
+    the shown statements' count, newest id or latest moderation (one indexed query). A vote cast
+    while a map is already queued shows once that map is made, within the analysis's debounce."""
+    shown = Statement.objects.filter(conversation=conversation, status=StatementStatus.ACCEPTED).aggregate(
+        n=Count("pk"), newest=Max("pk"), moderated=Max("moderated_at")
+    )
+    return ":".join(
+        [
+            "conversations:statements-csv",
+            str(conversation.pk),
+            time_stamp(conversation.analysed_at),
+            time_stamp(conversation.analysis_queued_at),
+            str(shown["n"]),
+            str(shown["newest"]),
+            time_stamp(shown["moderated"]),
+        ]
+    )
+
+
+def _statements_csv_body(conversation: Conversation) -> bytes:
     rows = (
         Statement.objects.filter(conversation=conversation, status=StatementStatus.ACCEPTED)
         .annotate(
@@ -132,6 +348,17 @@ def statements_csv(conversation: Conversation) -> HttpResponse:
     writer.writerow(["statement-id", "statement", "agrees", "disagrees", "passes", "added"])
     for pk, text, agrees, disagrees, passes, created in rows.iterator():
         writer.writerow([pk, spreadsheet_safe(text), agrees, disagrees, passes, created.date().isoformat()])
-    response = HttpResponse(("\ufeff" + buffer.getvalue()).encode(), content_type="text/csv; charset=utf-8")
+    return ("\ufeff" + buffer.getvalue()).encode()
+
+
+def statements_csv(conversation: Conversation) -> HttpResponse:
+    """Every shown statement with its votes, for anyone to analyse. Counting every vote is the
+    costly part, so the file is kept in the cache until a vote or a statement changes it."""
+    key = _csv_key(conversation)
+    body = cache.get(key)
+    if body is None:
+        body = _statements_csv_body(conversation)
+        cache.set(key, body, CACHE_SECONDS)
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{conversation.slug}-statements.csv"'
     return response

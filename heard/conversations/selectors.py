@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, F, Q, QuerySet, Value, When
 from django.db.models.functions import TruncDate
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -22,15 +22,24 @@ def open_conversations() -> QuerySet[Conversation]:
     )
 
 
+def listed_conversations() -> QuerySet[Conversation]:
+    """Conversations that have opened, for the public list: the open ones first (closing soonest
+    first), then the closed ones (their reports), the most recently closed first."""
+    now = timezone.now()
+    return (
+        Conversation.objects.filter(opens_at__lte=now)
+        .select_related("organisation")
+        .defer("analysis")
+        .annotate(is_closed=Case(When(closes_at__lte=now, then=Value(1)), default=Value(0)))
+        .order_by("is_closed", Case(When(closes_at__gt=now, then=F("closes_at"))), "-closes_at", "pk")
+    )
+
+
 def conversation_by_slug(request: Any, slug: str, **_: Any) -> Conversation:
     """A conversation without its (possibly large) stored map: what voting pages need."""
     return get_object_or_404(
         Conversation.objects.select_related("organisation", "service").defer("analysis"), slug=slug
     )
-
-
-def conversation_with_map(slug: str) -> Conversation:
-    return get_object_or_404(Conversation.objects.select_related("organisation", "service"), slug=slug)
 
 
 def next_statement(*, conversation: Conversation, participant: Participant | None) -> Statement | None:
@@ -63,6 +72,18 @@ def votes_of_participant(participant: Participant) -> QuerySet[Vote]:
         .select_related("statement")
         .order_by("-updated_at", "-pk")
     )
+
+
+def shown_statements(conversation: Conversation) -> QuerySet[Statement]:
+    """The statements participants are shown, the newest first (for conveners, who may take one out)."""
+    return Statement.objects.filter(conversation=conversation, status=StatementStatus.ACCEPTED).order_by(
+        "-created_at", "-pk"
+    )
+
+
+def statements_of_participant(participant: Participant) -> QuerySet[Statement]:
+    """The statements this participant wrote, whatever became of them, the newest first."""
+    return Statement.objects.filter(author=participant).order_by("-created_at", "-pk")
 
 
 def pending_statements(conversation: Conversation) -> QuerySet[Statement]:

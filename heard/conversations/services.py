@@ -106,6 +106,8 @@ def statements_seed(*, conversation: Conversation, by: Any, texts: list[str]) ->
 
 
 def _check_open(conversation: Conversation) -> None:
+    if conversation.has_not_opened:
+        raise ValidationError(_("This conversation has not opened yet: it takes no votes or statements before then."))
     if not conversation.is_open:
         raise ValidationError(_("This conversation is closed: it takes no more votes or statements."))
 
@@ -138,15 +140,27 @@ def participant_join(
 def invitation_accept(
     *, invitation: ConversationInvitation, user: Any = None, participant: Participant | None = None
 ) -> Participant:
-    """Use an invitation: it becomes this person's participant (the one they already are, if any).
-    Locked, so two people following the same link at once cannot both get in."""
+    """Use an invitation: it makes this person a participant. Someone who already takes part (the
+    `participant` they are, or their account's) leaves the link unused, for someone else, and is
+    refused with the code "already_taking_part". Locked, so two people following the same link at
+    once cannot both get in."""
     invitation = ConversationInvitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.participant_id is not None:
         raise ValidationError(_("This invitation has already been used."))
-    if participant is None:
-        participant = participant_join(conversation=invitation.conversation, user=user, invitation=invitation)
+    conversation = invitation.conversation
+    already = _("You are already taking part.")
+    if participant is None and getattr(user, "is_authenticated", False):
+        participant = Participant.objects.filter(conversation=conversation, user=user).first()
+    if participant is not None:
+        raise ValidationError(already, code="already_taking_part")
+    participant = participant_join(conversation=conversation, user=user, invitation=invitation)
     invitation.participant = participant
-    invitation.save(update_fields=["participant"])
+    try:
+        with transaction.atomic():
+            invitation.save(update_fields=["participant"])
+    except IntegrityError:
+        # The account's participant was made a moment ago through another link, and is bound to it.
+        raise ValidationError(already, code="already_taking_part") from None
     return participant
 
 
@@ -240,17 +254,28 @@ def invitations_create(*, conversation: Conversation, by: Any, count: int) -> li
     return tokens
 
 
-def analysis_request(*, conversation: Conversation) -> None:
-    """Queue a new opinion map unless one is already queued: a burst of votes makes one."""
+def analysis_request(*, conversation: Conversation, by: Any = None) -> bool:
+    """Queue a new opinion map unless one is already queued: a burst of votes makes one. Votes wait
+    a short while so that one run covers the burst; a convener asking for it (`by`) gets it at once.
+    Returns whether a run was queued (False: one is already waiting)."""
     from heard.conversations.tasks import analyse_conversation
 
     now = timezone.now()
     # A queued analysis that never ran (a worker lost it) stops blocking new ones after a while.
     not_queued = Q(analysis_queued_at__isnull=True) | Q(analysis_queued_at__lt=now - STALE_QUEUE)
-    queued = Conversation.objects.filter(not_queued, pk=conversation.pk).update(analysis_queued_at=now)
-    if not queued:
-        return
-    task = analyse_conversation
-    if task.get_backend().supports_defer:
-        task = task.using(run_after=now + ANALYSIS_DEBOUNCE)
-    transaction.on_commit(lambda: task.enqueue(conversation_id=conversation.pk))
+    with transaction.atomic():
+        queued = Conversation.objects.filter(not_queued, pk=conversation.pk).update(analysis_queued_at=now)
+        if not queued:
+            return False
+        if by is not None:
+            log_action(
+                action="conversation.analysis_requested",
+                by=by,
+                target=conversation,
+                organisation_id=conversation.organisation_id,
+            )
+        task = analyse_conversation
+        if by is None and task.get_backend().supports_defer:
+            task = task.using(run_after=now + ANALYSIS_DEBOUNCE)
+        transaction.on_commit(lambda: task.enqueue(conversation_id=conversation.pk))
+    return True

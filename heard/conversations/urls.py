@@ -1,6 +1,6 @@
 from django.urls import path
 
-from heard.conversations.views import manage, public
+from heard.conversations.views import manage, public, reports
 
 app_name = "conversations"
 
@@ -11,9 +11,10 @@ urlpatterns = [
     path("conversations/<slug:slug>/vote/", public.vote, name="vote"),
     path("conversations/<slug:slug>/statements/", public.statement_add, name="statement_add"),
     path("conversations/<slug:slug>/my-votes/", public.my_votes, name="my_votes"),
-    path("conversations/<slug:slug>/report/", public.report, name="report"),
-    path("conversations/<slug:slug>/report.html", public.report_download, name="report_download"),
-    path("conversations/<slug:slug>/statements.csv", public.statements_csv, name="statements_csv"),
+    path("conversations/<slug:slug>/report/", reports.report, name="report"),
+    path("conversations/<slug:slug>/report.html", reports.report_download, name="report_download"),
+    path("conversations/<slug:slug>/report.pdf", reports.report_pdf, name="report_pdf"),
+    path("conversations/<slug:slug>/statements.csv", reports.statements_csv, name="statements_csv"),
     path("manage/conversations/", manage.conversations_manage, name="manage"),
     path("manage/conversations/import/", manage.polis_import, name="manage_import"),
     path("manage/conversations/<slug:slug>/", manage.conversation_manage, name="manage_conversation"),

@@ -97,9 +97,14 @@ def permission_required(
     return decorator
 
 
+def allowed(user: Any, permission: str, target: Any = None, *, strict: bool = False) -> bool:
+    """Whether `user` holds `permission` (to choose what a page offers; `check` to refuse)."""
+    return _holds(user, permission, target, strict)
+
+
 def check(user: Any, permission: str, target: Any = None, *, strict: bool = False) -> None:
     """Raise PermissionDenied unless `user` holds `permission` (for checks inside a view)."""
-    if not _holds(user, permission, target, strict):
+    if not allowed(user, permission, target, strict=strict):
         raise PermissionDenied
 
 

@@ -8,7 +8,14 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from heard.conversations.analysis import Analysis, Votes, adjusted_rand_index, admitted_from_history, analyse
+from heard.conversations.analysis import (
+    Analysis,
+    Votes,
+    adjusted_rand_index,
+    admitted_from_history,
+    analyse,
+    representative_statements,
+)
 
 CONSENSUS = 4  # statements 0..3: every group agrees
 
@@ -323,3 +330,42 @@ def test_analyse_keeps_previously_clustered_participants(data, result):
     assert kept
     again = analyse(data.votes, min_votes=threshold, previous=result)
     assert set(kept) <= set(again.participants_clustered)
+
+
+# --- representative statements of a group with no "best agree" (Pol.is's select-rep-comments) ------
+
+
+def test_representative_statements_of_a_group_that_disagrees_with_everything():
+    # Group 0 (20 people) disagrees with all three statements; group 1 (20) agrees with them all.
+    na = np.array([[0.0, 0.0, 0.0], [20.0, 20.0, 20.0]])
+    nd = np.array([[20.0, 20.0, 20.0], [0.0, 0.0, 0.0]])
+    ns = np.full((2, 3), 20.0)
+    ids = np.array([7, 8, 9])
+    entries = representative_statements(0, na, nd, ns, ids, np.zeros(3, dtype=bool))
+    assert [(e["statement_id"], e["direction"], e["best_agree"]) for e in entries] == [
+        (7, "disagree", False),
+        (8, "disagree", False),
+        (9, "disagree", False),
+    ]
+    assert all(e["n_success"] == 20 and e["p_success"] == pytest.approx(21 / 22) for e in entries)
+
+
+def test_analyse_lists_what_a_disagreeing_group_stands_for():
+    rng = np.random.default_rng(3)
+    statements = 8
+    rows, cols, values = [], [], []
+    for participant in range(60):
+        agreeing = participant < 30
+        skipped = rng.integers(0, statements)  # one statement each is passed, so no two are alike
+        for statement in range(statements):
+            rows.append(participant)
+            cols.append(statement)
+            values.append(0 if statement == skipped else (1 if agreeing else -1))
+    result = analyse(Votes.from_triples(rows, cols, values))
+    assert result.k == 2
+    by_members = {min(group["members"]) < 30: group for group in result.groups}
+    against = by_members[False]
+    assert sorted(against["members"]) == list(range(30, 60))
+    assert len(against["repness"]) == 5
+    assert {e["direction"] for e in against["repness"]} == {"disagree"}
+    assert {e["direction"] for e in by_members[True]["repness"]} == {"agree"}

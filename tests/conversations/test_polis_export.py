@@ -6,6 +6,7 @@ import csv
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -152,6 +153,22 @@ def drop_column(name):
     return change
 
 
+def rename_column(name, new_name):
+    def change(rows):
+        rows[0][rows[0].index(name)] = new_name
+        return rows
+
+    return change
+
+
+def set_header_cell(index, value):
+    def change(rows):
+        rows[0][index] = value
+        return rows
+
+    return change
+
+
 def set_cell(line, column, value):
     """Set one cell; `line` is the 1-based line in the file (these files have no multi-line fields)."""
 
@@ -181,11 +198,6 @@ def set_cell(line, column, value):
         ("votes.csv", set_cell(5, "voter-id", "x7"), "votes.csv, line 5: voter-id 'x7' is not an integer"),
         (
             "participants-votes.csv",
-            set_cell(3, "2", "5"),
-            "participants-votes.csv, line 3: vote on comment 2: '5' is not -1, 0 or 1",
-        ),
-        (
-            "participants-votes.csv",
             set_cell(1, "3", "42"),
             "participants-votes.csv, line 1: unknown statement: column '42'",
         ),
@@ -197,6 +209,48 @@ def set_cell(line, column, value):
             "participants-votes.csv, line 4: duplicate row: participant 10 already on line 2",
         ),
         ("votes.csv", lambda rows: [*rows, rows[1][:4]], "votes.csv, line 11: expected 5 fields, found 4"),
+        (
+            "participants-votes.csv",
+            rename_column("group-id", "grp"),
+            "participants-votes.csv, line 1: missing column(s): group-id",
+        ),
+        (
+            "participants-votes.csv",
+            rename_column("n-votes", "votes"),
+            "participants-votes.csv, line 1: column 'votes' is neither one of participant, group-id",
+        ),
+        ("votes.csv", set_header_cell(3, "vote\x00"), "votes.csv, line 1: a NUL byte: this is not a CSV text file"),
+        ("comments.csv", lambda rows: rows[:1], "comments.csv: no statements"),
+        (
+            "votes.csv",
+            set_cell(5, "voter-id", str(2**63)),
+            "votes.csv, line 5: voter-id '9223372036854775808' is out of range (more than a 64-bit integer)",
+        ),
+        (
+            "comments.csv",
+            set_cell(3, "comment-id", "1" + "0" * 19),
+            "comments.csv, line 3: comment-id '10000000000000000000' is out of range",
+        ),
+        (
+            "participants-votes.csv",
+            set_cell(2, "participant", str(-(2**63) - 1)),
+            "participants-votes.csv, line 2: participant '-9223372036854775809' is out of range",
+        ),
+        (
+            "votes.csv",
+            set_cell(6, "timestamp", "300000000000000"),
+            "votes.csv, line 6: timestamp '300000000000000' is out of range",
+        ),
+        (
+            "comments.csv",
+            set_cell(2, "timestamp", "-70000000000000"),
+            "comments.csv, line 2: timestamp '-70000000000000' is out of range",
+        ),
+        (
+            "participants-votes.csv",
+            set_cell(3, "group-id", "x"),
+            "participants-votes.csv, line 3: group-id 'x' is not an integer",
+        ),
     ],
 )
 def test_read_export_rejects_malformed_files(tmp_path, file, change, message):
@@ -251,3 +305,147 @@ def test_opinion_map_command_with_too_few_votes_writes_an_empty_map(tmp_path):
     out = tmp_path / "map.json"
     call_command("opinion_map", "--polis-dir", str(tmp_path / "export"), "--json", str(out))
     assert json.loads(out.read_text()) == {"participants_clustered": 0, "groups": [], "consensus": []}
+
+
+def test_read_export_reports_the_first_fault_in_the_file(tmp_path):
+    write_small_export(tmp_path)
+
+    def conflicting_then_bad(rows):
+        copy = list(rows[2])
+        copy[4] = "1" if copy[4] != "1" else "-1"
+        rows.insert(5, copy)  # line 6: the same voter, comment and time as line 3, another vote
+        rows[8][4] = "7"  # line 9: not a vote
+        return rows
+
+    rewrite(tmp_path / "votes.csv", conflicting_then_bad)
+    with pytest.raises(PolisFormatError, match=r"^votes.csv, line 6: duplicate row: .* already voted -?\d on line 3$"):
+        read_export(tmp_path)
+
+
+# --- text that is not UTF-8 ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("file", ["comments.csv", "votes.csv", "participants-votes.csv", "summary.csv"])
+def test_read_export_names_the_line_that_is_not_utf8(tmp_path, file):
+    write_small_export(tmp_path)
+    path = tmp_path / file
+    data = path.read_bytes()
+    path.write_bytes(data + "Caf\xe9,".encode("latin-1") + b"\n")  # Latin-1, as a spreadsheet may save it
+    with pytest.raises(PolisFormatError) as raised:
+        read_export(tmp_path)
+    assert (raised.value.file, raised.value.line) == (file, len(data.splitlines()) + 1)
+    assert raised.value.reason == "not UTF-8 text (byte 0xe9 at byte 4 of the line); save the file as UTF-8"
+
+
+def test_read_export_rejects_utf16_at_its_first_line(tmp_path):
+    write_small_export(tmp_path)
+    path = tmp_path / "comments.csv"
+    path.write_bytes(path.read_text(encoding="utf-8").encode("utf-16"))
+    with pytest.raises(PolisFormatError, match=r"^comments.csv, line 1: not UTF-8 text \(byte 0xff at byte 1 "):
+        read_export(tmp_path)
+
+
+def test_opinion_map_command_reports_text_that_is_not_utf8(tmp_path):
+    source = tmp_path / "export"
+    write_small_export(source)
+    (source / "votes.csv").write_bytes((source / "votes.csv").read_bytes() + b"\xff\n")
+    with pytest.raises(CommandError, match=r"votes.csv, line 11: not UTF-8 text"):
+        call_command("opinion_map", "--polis-dir", str(source), "--json", str(tmp_path / "map.json"))
+    assert not (tmp_path / "map.json").exists()
+
+
+# --- what is read from where ---------------------------------------------------------------------
+
+
+def test_read_export_reads_participants_votes_cells_only_without_votes_csv(tmp_path):
+    export = write_small_export(tmp_path)
+    rewrite(tmp_path / "participants-votes.csv", set_cell(3, "2", "5"))
+    # votes.csv says who voted what (with times): the table's vote cells are not read.
+    assert read_export(tmp_path).votes == export.votes
+    (tmp_path / "votes.csv").unlink()
+    with pytest.raises(PolisFormatError) as raised:
+        read_export(tmp_path)
+    assert str(raised.value) == "participants-votes.csv, line 3: vote on comment 2: '5' is not -1, 0 or 1"
+
+
+def test_read_export_holds_votes_in_arrays(tmp_path):
+    export = write_small_export(tmp_path)
+    votes = read_export(tmp_path).votes
+    assert (votes.participant_ids.dtype, votes.statement_ids.dtype, votes.values.dtype) == (
+        np.int64,
+        np.int64,
+        np.int8,
+    )
+    assert votes.timestamps.dtype == np.int64
+    assert votes.timed.all()
+    assert len(votes) == 9
+    assert votes[0] == export.votes[0] == PolisVote(participant_id=10, statement_id=1, vote=0, timestamp=231)
+    assert list(votes[1:3]) == list(export.votes)[1:3]
+
+
+def test_read_export_rows_without_timestamps_are_one_vote(tmp_path):
+    """Two rows for a pair without a timestamp are the same vote twice: read once if they agree,
+    rejected if they do not (there is no telling which came last)."""
+    write_small_export(tmp_path)
+    rewrite(tmp_path / "votes.csv", lambda rows: [*rows, ["", "", "1", "20", "1"], ["", "", "1", "20", "1"]])
+    votes = [v for v in read_export(tmp_path).votes if v.participant_id == 20]
+    assert votes == [PolisVote(participant_id=20, statement_id=1, vote=1, timestamp=None)]
+    rewrite(tmp_path / "votes.csv", lambda rows: [*rows, ["", "", "1", "20", "-1"]])
+    with pytest.raises(PolisFormatError) as raised:
+        read_export(tmp_path)
+    assert str(raised.value) == (
+        "votes.csv, line 13: duplicate row: voter 20 on comment 1 at timestamp None already voted 1 on line 11"
+    )
+
+
+def test_read_export_a_vote_with_a_time_is_later_than_one_without(tmp_path):
+    write_small_export(tmp_path)
+    rewrite(tmp_path / "votes.csv", lambda rows: [*rows, ["0", "", "2", "20", "-1"], ["", "", "2", "20", "1"]])
+    votes = [v for v in read_export(tmp_path).votes if v.participant_id == 20]
+    # Timestamp 0 is a time (1970), not a missing one, so it wins over the row without a time.
+    assert votes == [PolisVote(participant_id=20, statement_id=2, vote=-1, timestamp=0)]
+
+
+# --- meta statements -----------------------------------------------------------------------------
+
+
+def add_meta_column(values):
+    def change(rows):
+        at = rows[0].index("moderated") + 1
+        return [
+            [*rows[0][:at], "is-meta", *rows[0][at:]],
+            *([*row[:at], value, *row[at:]] for row, value in zip(rows[1:], values, strict=True)),
+        ]
+
+    return change
+
+
+def test_read_export_excludes_meta_statements(tmp_path):
+    write_small_export(tmp_path)
+    rewrite(tmp_path / "comments.csv", add_meta_column(["false", "true", ""]))
+    export = read_export(tmp_path)
+    assert [(s.id, s.is_meta, s.excluded) for s in export.statements] == [
+        (1, False, False),
+        (2, True, True),
+        (3, False, False),
+    ]
+    assert export.to_votes().excluded_statements == (2,)
+    # Written back with its is-meta column (after moderated, as Pol.is writes it), and read the same.
+    write_export(tmp_path / "again", export)
+    with (tmp_path / "again" / "comments.csv").open(newline="", encoding="utf-8") as handle:
+        header = next(csv.reader(handle))
+    assert header[header.index("moderated") + 1] == "is-meta"
+    assert read_export(tmp_path / "again").statements == export.statements
+
+
+def test_read_export_rejects_an_is_meta_that_is_not_true_or_false(tmp_path):
+    write_small_export(tmp_path)
+    rewrite(tmp_path / "comments.csv", add_meta_column(["false", "maybe", "true"]))
+    with pytest.raises(PolisFormatError, match=r"^comments.csv, line 3: is-meta 'maybe' is not true or false$"):
+        read_export(tmp_path)
+
+
+def test_read_export_bg2050_leaves_its_meta_statement_out():
+    export = read_export(here("bg2050-volunteers"))
+    assert [s.id for s in export.statements if s.is_meta] == [12]
+    assert 12 in export.to_votes().excluded_statements

@@ -81,10 +81,11 @@ def test_statements_from_participants_wait_to_be_checked(client, client_for, con
     client.post(url, {"text": "Food waste bins should be bigger."})
     statement = Statement.objects.get(text="Food waste bins should be bigger.")
     assert statement.status == StatementStatus.PENDING
-    assert (
-        statement.text
-        not in client.get(reverse("conversations:my_votes", kwargs={"slug": conversation.slug})).content.decode()
-    )
+    mine = client.get(reverse("conversations:my_votes", kwargs={"slug": conversation.slug})).content.decode()
+    votes, statements = mine.split('id="your-statements"')
+    assert statement.text not in votes  # not put to the vote before it is checked
+    assert statement.text in statements
+    assert "Waiting to be checked" in statements
     manager = client_for(convener)
     manage_url = reverse("conversations:manage_conversation", kwargs={"slug": conversation.slug})
     assert statement.text in manager.get(manage_url).content.decode()

@@ -1,27 +1,30 @@
-"""Taking part in a conversation: one statement at a time, agree / disagree / pass, without an
-account; adding statements; the report with the opinion map."""
+"""Taking part in a conversation: the list, one statement at a time, agree / disagree / pass,
+without an account; adding statements; a participant's own votes and statements; invitation links.
+(The report is in `reports`.)"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from heard.conversations import report as report_module
 from heard.conversations import selectors, services
 from heard.conversations.forms import StatementForm
 from heard.conversations.models import Conversation, ConversationInvitation, Participant, Statement
 from heard.core.cookies import recalled_key, remember_key, usable_by
 from heard.core.crypto import token_digest
+from heard.core.forms import add_validation_errors
 from heard.core.http import see_other
 from heard.core.pagination import page_query, paginate
-from heard.core.permissions import public
+from heard.core.permissions import allowed, public
 from heard.core.ratelimit import rate_limit_exceeded
 
 COOKIE_SALT = "heard.conversations.participant"
@@ -48,34 +51,61 @@ def _remember(response: HttpResponse, participant: Participant) -> HttpResponse:
     )
 
 
-def _participant_or_join(request: HttpRequest, conversation: Conversation) -> tuple[Participant, bool]:
-    """This person's participant, made on their first vote or statement. Raises ValidationError
-    when they may not take part, or have made too many participants from one address."""
-    participant = _participant(request, conversation)
-    if participant is not None:
-        return participant, False
+def _check_join_limit(request: HttpRequest) -> None:
     if rate_limit_exceeded(
         request, action="conversation_join", limit=settings.HEARD_CONVERSATION_JOINS_PER_HOUR, period_seconds=3600
     ):
         raise ValidationError(_("Many people have joined from your connection in the last hour. Try again later."))
-    return services.participant_join(conversation=conversation, user=request.user), True
+
+
+def _as_participant(
+    request: HttpRequest, conversation: Conversation, act: Callable[[Participant], object]
+) -> tuple[Participant, bool]:
+    """Do `act` as this person's participant or, on their first vote or statement, as a new one;
+    says whether the participant is new. Raises ValidationError when they may not take part or
+    `act` refuses. A new participant and its first act stand or fall together (one transaction):
+    a refusal on the way would otherwise leave a participant behind that no cookie points to."""
+    participant = _participant(request, conversation)
+    if participant is not None:
+        act(participant)
+        return participant, False
+    _check_join_limit(request)
+    with transaction.atomic():
+        participant = services.participant_join(conversation=conversation, user=request.user)
+        act(participant)
+    return participant, True
+
+
+def _may_take_part(request: HttpRequest, conversation: Conversation, participant: Participant | None) -> bool:
+    """Whether to offer the vote buttons and the statement form. Someone already taking part goes
+    on (an anonymous participant who came through an invitation is known only by the cookie);
+    anyone else as the rule says. The vote and statement views refuse the others in any case."""
+    # Strict: being a superuser lets no one past an invitation the server would then ask for.
+    return participant is not None or allowed(request.user, "conversations.take_part", conversation, strict=True)
 
 
 def _voting_context(request: HttpRequest, conversation: Conversation, participant: Participant | None) -> dict:
-    voted, total = selectors.participant_progress(conversation=conversation, participant=participant)
-    return {
+    context = {
         "conversation": conversation,
-        "statement": selectors.next_statement(conversation=conversation, participant=participant)
-        if conversation.is_open
-        else None,
-        "voted": voted,
-        "total": total,
+        "participant": participant,
+        "may_take_part": conversation.is_open and _may_take_part(request, conversation, participant),
+        "statement": None,
+        "voted": 0,
+        "total": 0,
     }
+    # Statements are put to people only while it is open: none are published before it opens, and
+    # once it has closed its report shows them.
+    if conversation.is_open:
+        context["voted"], context["total"] = selectors.participant_progress(
+            conversation=conversation, participant=participant
+        )
+        context["statement"] = selectors.next_statement(conversation=conversation, participant=participant)
+    return context
 
 
 @public
 def conversation_list(request: HttpRequest) -> HttpResponse:
-    page = paginate(request, selectors.open_conversations())
+    page = paginate(request, selectors.listed_conversations())
     return render(request, "conversations/list.html", {"page": page, "query": page_query(request)})
 
 
@@ -86,7 +116,7 @@ def conversation(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "conversations/conversation.html",
-        {**_voting_context(request, found, participant), "statement_form": StatementForm(), "participant": participant},
+        {**_voting_context(request, found, participant), "statement_form": StatementForm()},
     )
 
 
@@ -99,13 +129,9 @@ def vote(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404
     statement = get_object_or_404(Statement, conversation=found, pk=int(statement_id))
     statement.conversation = found  # already loaded: not fetched again to check it
-    problem, joined = "", False
     value = {"1": 1, "-1": -1, "0": 0}.get(request.POST.get("vote", ""), 99)
-    participant = None
-    try:
-        # Everything that could refuse the vote is checked before anyone is made a participant.
-        services.vote_check(statement=statement, value=value)
-        participant, joined = _participant_or_join(request, found)
+
+    def cast(participant: Participant) -> None:
         if rate_limit_exceeded(
             request,
             action="conversation_vote",
@@ -115,6 +141,13 @@ def vote(request: HttpRequest, slug: str) -> HttpResponse:
         ):
             raise ValidationError(_("That is a lot of votes in a minute. Take a breath and try again."))
         services.vote_cast(participant=participant, statement=statement, value=value)
+
+    problem, joined = "", False
+    participant: Participant | None = None
+    try:
+        # Checked before anyone is made a participant, so a vote that cannot count makes none.
+        services.vote_check(statement=statement, value=value)
+        participant, joined = _as_participant(request, found, cast)
     except ValidationError as error:
         problem = " ".join(error.messages)
         participant = _participant(request, found)
@@ -134,23 +167,34 @@ def vote(request: HttpRequest, slug: str) -> HttpResponse:
 def statement_add(request: HttpRequest, slug: str) -> HttpResponse:
     found = selectors.conversation_by_slug(request, slug)
     form = StatementForm(request.POST)
-    joined = False
     participant = _participant(request, found)
     if form.is_valid():
         try:
             services.statement_check(conversation=found)
-            if rate_limit_exceeded(request, action="conversation_statement", limit=10, period_seconds=3600):
+            if rate_limit_exceeded(
+                request,
+                action="conversation_statement",
+                limit=settings.HEARD_CONVERSATION_STATEMENTS_PER_HOUR,
+                period_seconds=3600,
+            ):
                 raise ValidationError(_("You have added several statements in the last hour. Try again later."))
-            participant, joined = _participant_or_join(request, found)
-            services.statement_submit(participant=participant, text=form.cleaned_data["text"])
+            author, joined = _as_participant(
+                request,
+                found,
+                lambda someone: services.statement_submit(participant=someone, text=form.cleaned_data["text"]),
+            )
         except ValidationError as error:
-            form.add_error("text" if hasattr(error, "error_dict") else None, error)
+            add_validation_errors(form, error)
         else:
             messages.success(request, _("Thank you. Your statement will be shown once it has been checked."))
-            response = redirect(found.get_absolute_url())
-            return _remember(response, participant) if joined else response
-    context = {**_voting_context(request, found, participant), "statement_form": form, "participant": participant}
+            response = see_other(found.get_absolute_url())
+            return _remember(response, author) if joined else response
+    context = {**_voting_context(request, found, participant), "statement_form": form}
     return render(request, "conversations/conversation.html", context, status=400)
+
+
+# Enough for anyone: statements are limited per hour, and each waits for a moderator.
+STATEMENTS_SHOWN = 20
 
 
 @public
@@ -160,8 +204,19 @@ def my_votes(request: HttpRequest, slug: str) -> HttpResponse:
     if participant is None:
         return redirect(found)
     page = paginate(request, selectors.votes_of_participant(participant))
+    # One query, capped rather than paginated: the page's pagination is the votes'.
+    statements = list(selectors.statements_of_participant(participant)[: STATEMENTS_SHOWN + 1])
     return render(
-        request, "conversations/my_votes.html", {"conversation": found, "page": page, "query": page_query(request)}
+        request,
+        "conversations/my_votes.html",
+        {
+            "conversation": found,
+            "page": page,
+            "query": page_query(request),
+            "statements": statements[:STATEMENTS_SHOWN],
+            "more_statements": len(statements) > STATEMENTS_SHOWN,
+            "statements_shown": STATEMENTS_SHOWN,
+        },
     )
 
 
@@ -178,9 +233,12 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404
     conversation = invited.conversation
     mine = _participant(request, conversation)
+    if mine is not None:
+        if invited.participant_id != mine.pk:
+            # Another link of theirs, or a way in without one: this link stays unused, for someone else.
+            messages.info(request, _("You are already taking part."))
+        return redirect(conversation)
     if invited.participant_id is not None:
-        if mine is not None and mine.pk == invited.participant_id:
-            return redirect(conversation)
         return render(
             request,
             "conversations/invitation.html",
@@ -189,8 +247,11 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         )
     if request.method == "POST":
         try:
-            participant = services.invitation_accept(invitation=invited, user=request.user, participant=mine)
+            participant = services.invitation_accept(invitation=invited, user=request.user)
         except ValidationError as error:
+            if getattr(error, "code", None) == "already_taking_part":
+                messages.info(request, " ".join(error.messages))
+                return redirect(conversation)
             return render(
                 request,
                 "conversations/invitation.html",
@@ -199,24 +260,3 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             )
         return _remember(redirect(conversation), participant)
     return render(request, "conversations/invitation.html", {"conversation": conversation})
-
-
-@public
-def report(request: HttpRequest, slug: str) -> HttpResponse:
-    found = selectors.conversation_with_map(slug)
-    return render(request, "conversations/report.html", report_module.report_context(found))
-
-
-@public
-def report_download(request: HttpRequest, slug: str) -> HttpResponse:
-    """The report as one self-contained HTML file (styles inline, no scripts), to keep or print."""
-    found = selectors.conversation_with_map(slug)
-    response = render(request, "conversations/report_file.html", report_module.report_context(found))
-    response["Content-Disposition"] = f'attachment; filename="{found.slug}-report.html"'
-    return response
-
-
-@public
-def statements_csv(request: HttpRequest, slug: str) -> HttpResponse:
-    found = selectors.conversation_by_slug(request, slug)
-    return report_module.statements_csv(found)

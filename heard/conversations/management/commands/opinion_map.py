@@ -13,9 +13,9 @@ as it does not bring the groups closer to Pol.is's own (docs/performance.md). It
      "consensus": [{"statement_id", "direction", "probability"}]}
 
 with participant and statement ids as in the export. When there are not enough votes for a map,
-`participants_clustered` is 0 and both lists are empty. A malformed export is an error naming the
-file, line and reason, and nothing is written; the output goes to a temporary file beside OUT.json,
-renamed into place at the end.
+`participants_clustered` is 0 and both lists are empty. A malformed export (text that is not UTF-8
+included) is an error naming the file, line and reason, and nothing is written; the output goes to a
+temporary file beside OUT.json, renamed into place at the end.
 """
 
 from __future__ import annotations
@@ -50,7 +50,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             export = read_export(options["polis_dir"])
-        except PolisFormatError as error:
+        except (PolisFormatError, OSError) as error:
+            # PolisFormatError covers text that is not UTF-8 too; OSError, a file that cannot be opened.
             raise CommandError(_("The Pol.is export cannot be read: %(reason)s") % {"reason": error}) from error
         # Optionally, Pol.is's admission replayed from the vote timestamps (None without timestamps).
         admitted = export.admitted(min_votes=options["min_votes"]) if options["replay_admission"] else None

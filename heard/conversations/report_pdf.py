@@ -1,0 +1,282 @@
+"""The report of a conversation as a PDF: text people can select and search, the map drawn as vector
+graphics (reportlab). reportlab is imported inside the functions that draw: it takes a third of a
+second to import, which every web process and test run would otherwise pay for a download few ask for."""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+from typing import Any
+from xml.sax.saxutils import escape
+
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from heard.conversations.models import Conversation
+from heard.conversations.report import (
+    CACHE_SECONDS,
+    MAP_SIZE,
+    clustered_sentence,
+    group_title,
+    headline,
+    map_caption,
+    percent_said,
+    report_context,
+    time_stamp,
+)
+
+
+def _pdf_key(conversation: Conversation) -> str:
+    # The PDF changes with the map, the conversation's own fields (its topic) and the language.
+    return ":".join(
+        [
+            "conversations:report-pdf",
+            str(conversation.pk),
+            time_stamp(conversation.analysed_at),
+            time_stamp(conversation.updated_at),
+            translation.get_language() or "",
+        ]
+    )
+
+
+def _pdf_language() -> str:
+    """The active language as BCP 47 ("en-gb" becomes "en-GB"), as PDF readers expect it."""
+    language, _sep, region = (translation.get_language() or "en").partition("-")
+    return f"{language}-{region.upper()}" if region else language
+
+
+def _pdf_text(text: Any) -> str:
+    """Text for a paragraph of the PDF (which reads markup): see `_pdf_plain`, and escaped."""
+    return escape(_pdf_plain(text))
+
+
+def _pdf_plain(text: Any) -> str:
+    """Text the PDF's standard fonts can show: letters outside Windows-1252 written without their
+    accents (ŵ as w) rather than as boxes. The HTML report carries the exact text."""
+    kept = []
+    for character in str(text):
+        try:
+            character.encode("cp1252")
+        except UnicodeEncodeError:
+            plain = "".join(c for c in unicodedata.normalize("NFKD", character) if not unicodedata.combining(c))
+            character = plain if plain.isascii() and plain else "?"
+        kept.append(character)
+    return "".join(kept)
+
+
+def _mark(shape: str, x: float, y: float, colour: Any, size: float = 3.0) -> Any:
+    """One participant's mark on the PDF's map: the shape of their group, centred on (x, y)."""
+    from reportlab.graphics.shapes import Circle, Polygon, Rect
+
+    s = size
+    if shape == "square":
+        return Rect(x - s * 0.75, y - s * 0.75, s * 1.5, s * 1.5, fillColor=colour, strokeColor=None)
+    if shape == "triangle":
+        return Polygon([x, y + s, x + s, y - s * 0.7, x - s, y - s * 0.7], fillColor=colour, strokeColor=None)
+    if shape == "diamond":
+        return Polygon([x, y + s, x + s, y, x, y - s, x - s, y], fillColor=colour, strokeColor=None)
+    if shape == "cross":
+        t = s / 3
+        corners = [
+            (-t, s),
+            (t, s),
+            (t, t),
+            (s, t),
+            (s, -t),
+            (t, -t),
+            (t, -s),
+            (-t, -s),
+            (-t, -t),
+            (-s, -t),
+            (-s, t),
+            (-t, t),
+        ]
+        return Polygon([v for dx, dy in corners for v in (x + dx, y + dy)], fillColor=colour, strokeColor=None)
+    return Circle(x, y, s * 0.85, fillColor=colour, strokeColor=None)
+
+
+def _pdf_map(context: dict[str, Any], width: float) -> Any:
+    """The opinion map as vector graphics: the same marks and letters as the page's SVG."""
+    from reportlab.graphics.shapes import Circle, Drawing, Rect, String
+    from reportlab.lib import colors
+
+    scale = width / MAP_SIZE
+    drawing = Drawing(width, width)
+    drawing.add(Rect(0, 0, width, width, fillColor=colors.white, strokeColor=colors.HexColor("#c8ccd4")))
+    colour_of = {group["shape"]: colors.HexColor(group["colour"]) for group in context["groups"]}
+    for point in context["points"]:
+        # SVG counts y downwards, PDF upwards: flip it so the two maps look the same.
+        x, y = point["x"] * scale, width - point["y"] * scale
+        drawing.add(_mark(point["shape"], x, y, colour_of.get(point["shape"], colors.grey), size=2.6))
+    for group in context["groups"]:
+        x, y = group["cx"] * scale, width - group["cy"] * scale
+        drawing.add(Circle(x + 5, y + 5, 9, fillColor=colors.white, strokeColor=colors.HexColor(group["colour"])))
+        drawing.add(String(x + 5, y + 0.5, group["name"], fontName="Helvetica-Bold", fontSize=12, textAnchor="middle"))
+    return drawing
+
+
+def _pdf_story(context: dict[str, Any]) -> list[Any]:
+    from reportlab.graphics.shapes import Drawing
+    from reportlab.lib import colors
+    from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+    from reportlab.lib.units import mm
+    from reportlab.platypus import KeepTogether, ListFlowable, Paragraph, Spacer, Table, TableStyle
+
+    styles = getSampleStyleSheet()
+    body = styles["BodyText"]
+    small = ParagraphStyle("small", parent=body, fontSize=9, leading=11)
+    conversation: Conversation = context["conversation"]
+    counts = context["counts"]
+    line = colors.HexColor("#c8ccd4")
+
+    def table(rows: list[list[Any]], widths: list[float], *, numbers_from: int) -> Table:
+        """A table with a header row, its columns from `numbers_from` on (numbers) aligned right."""
+        found = Table(
+            [[_pdf_plain(cell) if isinstance(cell, str) else cell for cell in row] for row in rows],
+            colWidths=widths,
+            hAlign="LEFT",
+            repeatRows=1,
+        )
+        found.setStyle(
+            TableStyle(
+                [
+                    ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+                    ("FONTSIZE", (0, 0), (-1, -1), 9),
+                    ("LINEBELOW", (0, 0), (-1, -1), 0.5, line),
+                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                    ("ALIGN", (numbers_from, 0), (-1, -1), "RIGHT"),
+                ]
+            )
+        )
+        return found
+
+    def bullets(items: list[str]) -> Any:
+        return ListFlowable([Paragraph(item, body) for item in items], bulletType="bullet", leftIndent=12)
+
+    if conversation.analysed_at:
+        dated = _("%(organisation)s · map as of %(date)s") % {
+            "organisation": conversation.organisation.name,
+            "date": date_format(timezone.localtime(conversation.analysed_at), "j F Y"),
+        }
+    else:
+        dated = _("%(organisation)s · %(date)s") % {
+            "organisation": conversation.organisation.name,
+            "date": date_format(timezone.localdate(), "j F Y"),
+        }
+    story: list[Any] = [
+        Paragraph(_pdf_text(_("Where people stand: %(topic)s") % {"topic": conversation.topic}), styles["Title"]),
+        Paragraph(_pdf_text(dated), body),
+        Paragraph(_pdf_text(headline(counts)), body),
+    ]
+    if not context["enough"]:
+        story += [
+            Paragraph(_pdf_text(_("Not enough votes yet")), styles["Heading2"]),
+            Paragraph(
+                _pdf_text(_("The map of opinions appears once enough people have voted on enough statements.")),
+                body,
+            ),
+        ]
+    else:
+        groups = context["groups"]
+        story += [
+            Paragraph(_pdf_text(_("The map of opinions")), styles["Heading2"]),
+            Paragraph(
+                _pdf_text(
+                    _("People who voted alike are close together.")
+                    + " "
+                    + clustered_sentence(context["clustered"], len(groups))
+                ),
+                body,
+            ),
+            Paragraph(_pdf_text(map_caption(groups)), small),
+            _pdf_map(context, 95 * mm),
+            Spacer(1, 4 * mm),
+        ]
+        rows: list[list[Any]] = [[_("Group"), _("Mark on the map"), _("People"), _("Share")]]
+        for group in groups:
+            mark = Drawing(10, 10)
+            mark.add(_mark(group["shape"], 5, 5, colors.HexColor(group["colour"]), size=4))
+            rows.append([group["name"], mark, str(group["size"]), f"{round(100 * group['share'])}%"])
+        story += [
+            Paragraph(_pdf_text(_("The groups")), styles["Heading3"]),
+            table(rows, [20 * mm, 30 * mm, 25 * mm, 20 * mm], numbers_from=2),
+            Paragraph(_pdf_text(_("What sets each group apart")), styles["Heading2"]),
+        ]
+        for group in groups:
+            title = Paragraph(_pdf_text(group_title(group["name"], group["size"])), styles["Heading3"])
+            if group["repness"]:
+                said = [
+                    _pdf_text(f"{percent_said(item['direction'], item['percent'])} “{item['text']}”")
+                    for item in group["repness"]
+                ]
+                story.append(KeepTogether([title, bullets(said)]))
+            else:
+                story += [title, Paragraph(_pdf_text(_("No statement sets this group clearly apart yet.")), body)]
+    story.append(Paragraph(_pdf_text(_("Where people agree across groups")), styles["Heading2"]))
+    if context["consensus"]:
+        story.append(
+            bullets(
+                [
+                    _pdf_text(f"{_('Agreed') if item['direction'] == 'agree' else _('Disagreed')}: “{item['text']}”")
+                    for item in context["consensus"]
+                ]
+            )
+        )
+    else:
+        story.append(Paragraph(_pdf_text(_("None yet.")), body))
+    story.append(Paragraph(_pdf_text(_("Where groups differ most")), styles["Heading2"]))
+    if context["divisive"]:
+        story.append(bullets([_pdf_text(f"“{item['text']}”") for item in context["divisive"]]))
+    else:
+        story.append(Paragraph(_pdf_text(_("None yet.")), body))
+    story.append(Paragraph(_pdf_text(_("Votes over time")), styles["Heading2"]))
+    if context["by_day"]:
+        days = [[_("Day"), _("Votes")], *([day, str(n)] for day, n in context["by_day"])]
+        story.append(table(days, [30 * mm, 25 * mm], numbers_from=1))
+    else:
+        story.append(Paragraph(_pdf_text(_("No votes yet.")), body))
+    return story
+
+
+def _pdf_bytes(context: dict[str, Any]) -> bytes:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.platypus import SimpleDocTemplate
+
+    conversation: Conversation = context["conversation"]
+    buffer = io.BytesIO()
+    document = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=20 * mm,
+        rightMargin=20 * mm,
+        topMargin=18 * mm,
+        bottomMargin=18 * mm,
+        title=_("Where people stand: %(topic)s") % {"topic": conversation.topic},
+        author=conversation.organisation.name,
+        subject=_("The report of a conversation on Heard"),
+        creator="Heard",
+        lang=_pdf_language(),
+    )
+    document.build(_pdf_story(context))
+    return buffer.getvalue()
+
+
+def report_pdf(conversation: Conversation) -> HttpResponse:
+    """The report as a PDF: text people can select and search, the map drawn as vector graphics.
+    Made once per map (and language) and kept in the cache, so repeated downloads cost nothing.
+    Before there is any map it is short, and made afresh each time (its counts are live)."""
+    if conversation.analysed_at is None:
+        body = _pdf_bytes(report_context(conversation))
+    else:
+        key = _pdf_key(conversation)
+        body = cache.get(key)
+        if body is None:
+            body = _pdf_bytes(report_context(conversation))
+            cache.set(key, body, CACHE_SECONDS)
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{conversation.slug}-report.pdf"'
+    return response

@@ -1,0 +1,389 @@
+"""The report of a conversation: the page, its HTML and PDF downloads and the statements' CSV, read
+from a bounded digest of the map, never from the whole stored analysis; who may see them before the
+conversation opens."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import re
+import zlib
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from heard.conversations import report, services, tasks
+from heard.conversations.enums import StatementStatus
+from heard.conversations.models import Conversation, Statement
+from heard.organisations.enums import Role
+from tests.factories import ConversationFactory, MembershipFactory, UserFactory, add_totp
+
+pytestmark = pytest.mark.django_db
+
+REPORT_VIEWS = ["report", "report_download", "report_pdf", "statements_csv"]
+ANALYSIS_COLUMN = re.compile(r'\."analysis"(?!_)')  # the column itself, not analysis_queued_at
+
+
+def url(name: str, conversation: Conversation) -> str:
+    return reverse(f"conversations:{name}", kwargs={"slug": conversation.slug})
+
+
+def mapped(conversation: Conversation, *, people: int = 12) -> Conversation:
+    """`people` participants in two camps vote on every shown statement; the map is worked out as
+    the background task does it."""
+    statements = list(
+        Statement.objects.filter(conversation=conversation, status=StatementStatus.ACCEPTED).order_by("pk")
+    )
+    for n in range(people):
+        participant = services.participant_join(conversation=conversation)
+        for position, statement in enumerate(statements):
+            value = 1 if (n % 2 == 0) == (position % 2 == 0) else -1
+            services.vote_cast(participant=participant, statement=statement, value=value)
+    tasks.analyse_conversation.enqueue(conversation_id=conversation.pk)
+    conversation.refresh_from_db()
+    return conversation
+
+
+def report_conversation(**fields: Any) -> Conversation:
+    """A conversation about parks with three statements shown and no votes."""
+    conversation = ConversationFactory(topic="Parks", **fields)
+    for text in ("More benches.", "Longer opening hours.", "Dogs on leads."):
+        Statement.objects.create(conversation=conversation, text=text, status=StatementStatus.ACCEPTED)
+    return conversation
+
+
+def planted(sizes: list[int]) -> dict[str, Any]:
+    """An analysis as the numerical core stores it, with groups of the given sizes apart on the map."""
+    groups, clustered, coordinates = [], [], []
+    for number, size in enumerate(sizes):
+        members = list(range(len(clustered) + 1, len(clustered) + size + 1))
+        clustered += members
+        coordinates += [[number * 10 + (i % 7) / 10, number * -4 + (i % 11) / 10] for i in range(size)]
+        groups.append(
+            {"id": number, "members": members, "size": size, "centroid": [number * 10.3, number * -3.5], "repness": []}
+        )
+    return {
+        "enough_votes": True,
+        "participants_total": sum(sizes),
+        "votes_total": sum(sizes) * 3,
+        "participants_clustered": clustered,
+        "coordinates": coordinates,
+        "groups": groups,
+        "consensus": [],
+        "divisive": [],
+    }
+
+
+def stored_without_digest(conversation: Conversation, analysis: dict[str, Any]) -> Conversation:
+    """A map stored as before digests were kept: the analysis and the summary's figures only."""
+    people = analysis["participants_total"]
+    Conversation.objects.filter(pk=conversation.pk).update(
+        analysis=analysis,
+        analysed_at=timezone.now(),
+        summary={"participants": people, "votes": people * 3, "statements": 3, "statement_order": []},
+    )
+    conversation.refresh_from_db()
+    return conversation
+
+
+def pdf_text(body: bytes) -> str:
+    """The text a PDF shows, a line per text object (a paragraph, a table cell, a letter on the
+    map; a paragraph's wrapped lines joined by a space): its content streams decoded (ASCII85 and
+    Flate, as reportlab writes them) and the literal strings they show unescaped."""
+    lines = []
+    for head, data in re.findall(rb"<<(.*?)>>\s*stream\r?\n(.*?)endstream", body, re.DOTALL):
+        if b"/ASCII85Decode" in head:
+            data = base64.a85decode(data.strip().removesuffix(b"~>"))
+        if b"/FlateDecode" in head:
+            data = zlib.decompress(data)
+        for text_object in re.findall(rb"BT(.*?)ET", data, re.DOTALL):
+            wrapped = [
+                b"".join(re.findall(rb"\(((?:\\.|[^\\)])*)\)\s*Tj", line, re.DOTALL))
+                for line in re.split(rb"\bT\*", text_object)
+            ]
+            lines.append(b" ".join(line for line in wrapped if line))
+    unescaped = [re.sub(rb"\\([0-7]{1,3}|.)", _unescape, line).decode("cp1252") for line in lines]
+    return "\n".join(unescaped)
+
+
+def _unescape(match: re.Match[bytes]) -> bytes:
+    escaped = match.group(1)
+    if escaped[:1].isdigit():
+        return bytes([int(escaped, 8)])
+    return {b"n": b"\n", b"r": b"\r", b"t": b"\t"}.get(escaped, escaped)
+
+
+# --- the PDF ----------------------------------------------------------------------------------------
+
+
+def test_report_pdf_holds_the_report(client, conversation) -> None:
+    mapped(conversation)
+    response = client.get(url("report_pdf", conversation))
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == f'attachment; filename="{conversation.slug}-report.pdf"'
+    body = response.content
+    assert body.startswith(b"%PDF-")
+    assert b"/Title (Where people stand: Bins)" in body
+    assert b"/Lang (en-GB)" in body
+    text = pdf_text(body)
+    assert "Where people stand: Bins" in text
+    assert "Millbrook Borough Council · map as of" in text
+    assert "36 votes cast on 3 statements by 12 people." in text
+    assert "The map of opinions" in text
+    assert "Group A (6 people)" in text
+    assert "“Bins should be collected weekly.”" in text
+    assert "Not enough votes yet" not in text
+
+
+def test_report_pdf_says_when_there_are_not_enough_votes(client, conversation) -> None:
+    text = pdf_text(client.get(url("report_pdf", conversation)).content)
+    assert "Not enough votes yet" in text.splitlines()
+    assert "0 votes cast on 3 statements by 0 people." in text
+
+
+def test_report_pdf_keeps_markup_as_text_and_shows_letters_its_fonts_lack(client, conversation) -> None:
+    Conversation.objects.filter(pk=conversation.pk).update(topic="Gŵyl & <parks>")
+    text = pdf_text(client.get(url("report_pdf", conversation)).content)
+    assert "Where people stand: Gwyl & <parks>" in text
+
+
+def test_report_pdf_of_an_unknown_conversation_is_404(client, conversation) -> None:
+    response = client.get(reverse("conversations:report_pdf", kwargs={"slug": "no-such-conversation"}))
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("people", [10, 16])
+def test_report_pdf_runs_a_fixed_number_of_queries(client, conversation, django_assert_num_queries, people) -> None:
+    mapped(conversation, people=people)
+    with django_assert_num_queries(2):  # the conversation, the statements it quotes
+        response = client.get(url("report_pdf", conversation))
+    assert pdf_text(response.content).count("Group ") >= 2
+
+
+def test_report_pdf_is_made_once_per_map(client, conversation, django_assert_num_queries) -> None:
+    mapped(conversation)
+    first = client.get(url("report_pdf", conversation)).content
+    with django_assert_num_queries(1):  # the conversation only: the PDF comes from the cache
+        again = client.get(url("report_pdf", conversation)).content
+    assert again == first
+    mapped(conversation, people=2)  # two more people, a new map: a new PDF
+    text = pdf_text(client.get(url("report_pdf", conversation)).content)
+    assert "42 votes cast on 3 statements by 14 people." in text
+
+
+def test_report_pdf_draws_five_groups_with_five_shapes(client) -> None:
+    conversation = stored_without_digest(report_conversation(), planted([30, 25, 20, 15, 10]))
+    context = report.report_context(conversation)
+    assert [g["shape"] for g in context["groups"]] == ["circle", "square", "triangle", "diamond", "cross"]
+    text = pdf_text(client.get(url("report_pdf", conversation)).content)
+    assert "crosses for group E" in text
+    assert "E" in text.splitlines()  # the letter on the map
+
+
+# --- reading a bounded digest, not the analysis -----------------------------------------------------
+
+
+def test_the_map_task_keeps_a_digest_beside_the_summary(conversation) -> None:
+    mapped(conversation)
+    summary = conversation.summary
+    assert {"participants", "votes", "statements", "votes_by_day", "statement_order"} <= set(summary)
+    digest = summary[report.REPORT_KEY]
+    assert digest["analysed_at"] == conversation.analysed_at.isoformat()
+    assert digest["enough"] is True
+    assert sum(group["size"] for group in digest["groups"]) == 12
+    assert len(digest["points"].split()) == 12
+
+
+@pytest.mark.parametrize("people", [10, 16])
+def test_report_page_never_loads_the_analysis(client, conversation, people) -> None:
+    mapped(conversation, people=people)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(url("report", conversation)).content.decode()
+    assert len(queries) == 2  # the conversation, the statements it quotes
+    assert not any(ANALYSIS_COLUMN.search(query["sql"]) for query in queries)
+    assert "The map of opinions" in page
+    assert f"{people} people fall into 2 groups." in page
+
+
+def test_report_of_a_map_stored_before_digests_is_made_once(client) -> None:
+    conversation = stored_without_digest(report_conversation(), planted([8, 6]))
+    page = client.get(url("report", conversation)).content.decode()
+    assert "14 people fall into 2 groups." in page
+    conversation.refresh_from_db()
+    assert conversation.summary[report.REPORT_KEY]["analysed_at"] == conversation.analysed_at.isoformat()
+    assert conversation.summary["statement_order"] == []  # the other figures are kept
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(url("report", conversation)).content.decode()
+    assert not any(ANALYSIS_COLUMN.search(query["sql"]) for query in queries)
+    assert again.count("map-point--1") == 6
+
+
+def test_report_map_draws_at_most_the_cap_keeping_each_groups_share(client) -> None:
+    sizes = [2400, 1200, 300, 95, 5]
+    conversation = stored_without_digest(report_conversation(), planted(sizes))
+    page = client.get(url("report", conversation)).content.decode()
+    drawn = [page.count(f'class="map-point map-point--{number}"') for number in range(5)]
+    assert sum(drawn) == report.MAP_POINTS
+    assert drawn[0] == pytest.approx(report.MAP_POINTS * 2400 / 4000, abs=2)
+    assert drawn[2] == pytest.approx(report.MAP_POINTS * 300 / 4000, abs=2)
+    assert drawn[4] >= 1  # a tiny group is still on the map
+    assert "4000 people fall into 5 groups." in page
+    assert "<td>2400</td>" in page  # every participant counts in the group sizes
+
+
+def test_report_map_gives_five_groups_five_shapes_and_names_them_all(client) -> None:
+    conversation = stored_without_digest(report_conversation(), planted([5, 5, 5, 5, 5]))
+    page = client.get(url("report", conversation)).content.decode()
+    assert page.count('<circle cx="') == 5
+    assert page.count('h4.5v4.5h-4.5z" class="map-point map-point--1"') == 5
+    assert page.count('l3 5h-6z" class="map-point map-point--2"') == 5
+    assert page.count('l3 3-3 3-3-3z" class="map-point map-point--3"') == 5
+    assert page.count('h2v2h2v2h-2v2h-2v-2h-2v-2h2z" class="map-point map-point--4"') == 5
+    assert (
+        "Each mark is a participant: circles for group A, squares for group B, triangles for group C, "
+        "diamonds for group D, crosses for group E. Letters mark each group&#x27;s centre."
+    ) in page
+    assert '<text x="' in page
+    assert ">E</text>" in page
+
+
+def test_report_html_download_is_the_same_report(client, conversation) -> None:
+    mapped(conversation)
+    response = client.get(url("report_download", conversation))
+    assert response["Content-Disposition"] == f'attachment; filename="{conversation.slug}-report.html"'
+    page = response.content.decode()
+    assert "36 votes cast on 3 statements by 12 people." in page
+    assert "Group A (6 people)" in page
+
+
+def test_report_page_links_every_download(client, conversation) -> None:
+    page = client.get(url("report", conversation)).content.decode()
+    for name in ("report_download", "report_pdf", "statements_csv"):
+        assert f'href="{url(name, conversation)}"' in page
+    assert "This report as a document to keep or print (PDF)" in page
+
+
+# --- plurals ------------------------------------------------------------------------------------------
+
+
+def test_report_counts_read_well_for_one(client, conversation) -> None:
+    participant = services.participant_join(conversation=conversation)
+    services.vote_cast(participant=participant, statement=conversation.statements.first(), value=1)
+    tasks.analyse_conversation.enqueue(conversation_id=conversation.pk)
+    page = client.get(url("report", conversation)).content.decode()
+    assert "1 vote cast on 3 statements by 1 person." in page
+
+
+def test_report_group_of_one_reads_well(client) -> None:
+    conversation = stored_without_digest(report_conversation(), planted([12, 1]))
+    page = client.get(url("report", conversation)).content.decode()
+    assert "Group B (1 person)" in page
+    assert "Group A (12 people)" in page
+
+
+# --- the statements' CSV ------------------------------------------------------------------------------
+
+
+def csv_rows(response: Any) -> list[str]:
+    return response.content.decode("utf-8-sig").splitlines()
+
+
+def test_statements_csv_counts_every_vote(client, conversation) -> None:
+    first, second, _third = conversation.statements.order_by("pk")
+    for value in (1, 1, -1, 0):
+        participant = services.participant_join(conversation=conversation)
+        services.vote_cast(participant=participant, statement=first, value=value)
+    response = client.get(url("statements_csv", conversation))
+    assert response["Content-Disposition"] == f'attachment; filename="{conversation.slug}-statements.csv"'
+    rows = csv_rows(response)
+    assert rows[0] == "statement-id,statement,agrees,disagrees,passes,added"
+    assert rows[1].startswith(f"{first.pk},Bins should be collected weekly.,2,1,1,")
+    assert rows[2].startswith(f"{second.pk},Recycling is confusing.,0,0,0,")
+
+
+def test_statements_csv_is_counted_once_until_something_changes(
+    client, conversation, django_assert_num_queries, django_capture_on_commit_callbacks
+) -> None:
+    statement = conversation.statements.order_by("pk").first()
+    first = client.get(url("statements_csv", conversation)).content
+    with django_assert_num_queries(2):  # the conversation, what the file depends on; no vote counted
+        assert client.get(url("statements_csv", conversation)).content == first
+    # A vote queues a new map, and the map is made: the file counts it.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.vote_cast(
+            participant=services.participant_join(conversation=conversation), statement=statement, value=1
+        )
+    assert csv_rows(client.get(url("statements_csv", conversation)))[1].startswith(f"{statement.pk},Bins should")
+    assert ",1,0,0," in csv_rows(client.get(url("statements_csv", conversation)))[1]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.vote_cast(
+            participant=services.participant_join(conversation=conversation), statement=statement, value=-1
+        )
+    assert ",1,1,0," in csv_rows(client.get(url("statements_csv", conversation)))[1]
+
+
+def test_statements_csv_follows_statements_added_and_taken_out(client, conversation, convener) -> None:
+    client.get(url("statements_csv", conversation))
+    services.statements_seed(conversation=conversation, by=convener, texts=["Collect glass too."])
+    assert "Collect glass too." in client.get(url("statements_csv", conversation)).content.decode()
+    removed = conversation.statements.get(text="Recycling is confusing.")
+    services.statement_moderate(statement=removed, by=convener, accept=False)
+    assert "Recycling is confusing." not in client.get(url("statements_csv", conversation)).content.decode()
+
+
+# --- before a conversation opens ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def not_yet_open(conversation) -> Conversation:
+    Conversation.objects.filter(pk=conversation.pk).update(
+        opens_at=timezone.now() + dt.timedelta(days=2), closes_at=timezone.now() + dt.timedelta(days=9)
+    )
+    conversation.refresh_from_db()
+    return conversation
+
+
+def shows_the_report(name: str, response: Any) -> bool:
+    """Whether the response is what the view gives: the page, a file to keep, a PDF, a CSV."""
+    if name == "report":
+        return "Where people stand: Bins" in response.content.decode()
+    if name == "report_download":
+        return (
+            "Where people stand: Bins" in response.content.decode() and "attachment" in response["Content-Disposition"]
+        )
+    if name == "report_pdf":
+        return response.content.startswith(b"%PDF-")
+    return csv_rows(response)[0].startswith("statement-id,statement,")
+
+
+@pytest.mark.parametrize("name", REPORT_VIEWS)
+@pytest.mark.parametrize(
+    ("persona", "allowed"), [(None, False), ("resident", False), ("convener", True), ("site_admin", True)]
+)
+def test_report_of_a_conversation_not_yet_open_is_its_conveners_alone(
+    request, client_for, not_yet_open, name, persona, allowed
+) -> None:
+    user = request.getfixturevalue(persona) if persona else None
+    response = client_for(user).get(url(name, not_yet_open))
+    assert response.status_code == (200 if allowed else 404)
+    assert shows_the_report(name, response) is allowed
+
+
+def test_report_of_a_conversation_not_yet_open_is_hidden_from_another_organisations_convener(
+    client_for, not_yet_open, other_provider
+) -> None:
+    outsider = UserFactory(email="outsider@example.org")
+    MembershipFactory(user=outsider, organisation=other_provider, role=Role.CONVENER)
+    add_totp(outsider)
+    assert client_for(outsider).get(url("report", not_yet_open)).status_code == 404
+
+
+@pytest.mark.parametrize("name", REPORT_VIEWS)
+def test_report_of_an_open_conversation_is_public(client, conversation, name) -> None:
+    response = client.get(url(name, conversation))
+    assert response.status_code == 200
+    assert shows_the_report(name, response)
