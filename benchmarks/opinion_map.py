@@ -8,7 +8,7 @@ Targets (issue 5):
     with the planted structure (adjusted Rand index, ARI) at least as well;
 (c) on the real Pol.is conversations in /work/shared/data/polis, our groups agree with Pol.is's own
     (participants-votes.csv `group-id`) at least as well as red-dwarf's do (ARI, per conversation).
-(d) (no target; the review asked for figures) reading and writing a Pol.is export of about a million
+(d) (no target) reading and writing a Pol.is export of about a million
     votes (20,000 participants x 500 statements, 10%): `polis.write_export` and `polis.read_export`,
     seconds and the child process's peak memory, so a web import of the largest accepted upload
     stays well inside a worker's memory.
