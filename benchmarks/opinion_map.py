@@ -23,8 +23,8 @@ votes. Timed for red-dwarf: `run_pipeline(votes=[{participant_id, statement_id, 
 documented input, with `random_state=0`; building that list is not timed. Ours is the median of
 `--runs` runs; red-dwarf runs once (about a minute and 5 GB at 50,000 x 1,000).
 
-Memory. (a) runs in a child process and reports that process's peak resident set size
-(`resource.getrusage(RUSAGE_SELF).ru_maxrss`): the whole process, the 20 million input votes and the
+Memory. (a) and (d) run in child processes and report each one's peak resident set size (VmHWM in
+/proc/self/status): the whole process, the 20 million input votes and the
 Python interpreter included, so an upper bound on what the analysis needs.
 
     .venv/bin/python benchmarks/opinion_map.py [--no-red-dwarf] [--skip-scale] [--skip-real] [--skip-polis-io]
@@ -137,7 +137,7 @@ def scale_child(participants: int, statements: int, density: float) -> None:
                 "statements": statements,
                 "votes": len(data["values"]),
                 "seconds": seconds,
-                "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2,
+                "peak_rss_gb": _peak_kb() / 1024**2,
                 "k": result.k,
                 "clustered": len(result.participants_clustered),
                 "ari_vs_planted": ari_vs_planted(result.labels(), data["camp"]),
@@ -146,10 +146,20 @@ def scale_child(participants: int, statements: int, density: float) -> None:
     )
 
 
+def _peak_kb() -> int:
+    """This process's peak resident set size in KB. /proc's VmHWM belongs to the process's own
+    memory, while `ru_maxrss` after exec keeps the peak of the process it was forked from (here
+    the parent, which may have held red-dwarf's gigabytes)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def polis_io_child(step: str, folder: str) -> None:
     """(d), each step in a process of its own so that its peak memory is its own: `write` a planted
     conversation of about a million votes as a Pol.is export into `folder`, or `read` it; prints JSON."""
-    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    baseline = _peak_kb()
     start = time.perf_counter()
     if step == "write":
         data = planted(20_000, 500, 0.1, seed=3)
@@ -166,7 +176,7 @@ def polis_io_child(step: str, folder: str) -> None:
     else:
         n = len(read_export(folder).votes)
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = _peak_kb()
     print(json.dumps({"votes": n, "seconds": seconds, "peak_rss_mb": peak / 1024, "growth_kb": peak - baseline}))
 
 

@@ -256,26 +256,33 @@ def invitations_create(*, conversation: Conversation, by: Any, count: int) -> li
 
 def analysis_request(*, conversation: Conversation, by: Any = None) -> bool:
     """Queue a new opinion map unless one is already queued: a burst of votes makes one. Votes wait
-    a short while so that one run covers the burst; a convener asking for it (`by`) gets it at once.
-    Returns whether a run was queued (False: one is already waiting)."""
+    a short while so that one run covers the burst; a convener asking for it (`by`) gets it at once,
+    and the request is logged. Returns whether a run was queued (False: one is already waiting)."""
+    if by is None:
+        # After every vote: one UPDATE in autocommit, no transaction of its own.
+        return _analysis_queue(conversation, debounce=True)
+    with transaction.atomic():
+        if not _analysis_queue(conversation, debounce=False):
+            return False
+        log_action(
+            action="conversation.analysis_requested",
+            by=by,
+            target=conversation,
+            organisation_id=conversation.organisation_id,
+        )
+    return True
+
+
+def _analysis_queue(conversation: Conversation, *, debounce: bool) -> bool:
     from heard.conversations.tasks import analyse_conversation
 
     now = timezone.now()
     # A queued analysis that never ran (a worker lost it) stops blocking new ones after a while.
     not_queued = Q(analysis_queued_at__isnull=True) | Q(analysis_queued_at__lt=now - STALE_QUEUE)
-    with transaction.atomic():
-        queued = Conversation.objects.filter(not_queued, pk=conversation.pk).update(analysis_queued_at=now)
-        if not queued:
-            return False
-        if by is not None:
-            log_action(
-                action="conversation.analysis_requested",
-                by=by,
-                target=conversation,
-                organisation_id=conversation.organisation_id,
-            )
-        task = analyse_conversation
-        if by is None and task.get_backend().supports_defer:
-            task = task.using(run_after=now + ANALYSIS_DEBOUNCE)
-        transaction.on_commit(lambda: task.enqueue(conversation_id=conversation.pk))
+    if not Conversation.objects.filter(not_queued, pk=conversation.pk).update(analysis_queued_at=now):
+        return False
+    task = analyse_conversation
+    if debounce and task.get_backend().supports_defer:
+        task = task.using(run_after=now + ANALYSIS_DEBOUNCE)
+    transaction.on_commit(lambda: task.enqueue(conversation_id=conversation.pk))
     return True

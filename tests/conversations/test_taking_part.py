@@ -171,3 +171,14 @@ def test_a_refused_vote_is_shown_in_place_with_htmx(client, conversation) -> Non
     assert response.status_code == 200
     assert "closed" in response.content.decode()
     assert not Participant.objects.exists()  # a refused vote makes no participant
+
+
+def test_a_vote_takes_four_queries(client, conversation, django_assert_num_queries) -> None:
+    """The busiest request there is: the statement with its conversation, the participant, the vote
+    (one upsert), and the mark that queues the opinion map."""
+    first, second = conversation.statements.filter(status=StatementStatus.ACCEPTED)[:2]
+    assert vote(client, conversation, first, 1).status_code == 303  # joins: the cookie is set
+    with django_assert_num_queries(4):
+        response = vote(client, conversation, second, -1)
+    assert response.status_code == 303
+    assert Vote.objects.get(statement=second).value == -1

@@ -12,13 +12,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from heard.conversations import selectors, services
 from heard.conversations.forms import StatementForm
-from heard.conversations.models import Conversation, ConversationInvitation, Participant, Statement
+from heard.conversations.models import Conversation, ConversationInvitation, Participant
 from heard.core.cookies import recalled_key, remember_key, usable_by
 from heard.core.crypto import token_digest
 from heard.core.forms import add_validation_errors
@@ -123,12 +123,11 @@ def conversation(request: HttpRequest, slug: str) -> HttpResponse:
 @public
 @require_POST
 def vote(request: HttpRequest, slug: str) -> HttpResponse:
-    found = selectors.conversation_by_slug(request, slug)
     statement_id = request.POST.get("statement", "")
     if not re.fullmatch(r"[0-9]{1,18}", statement_id):
         raise Http404
-    statement = get_object_or_404(Statement, conversation=found, pk=int(statement_id))
-    statement.conversation = found  # already loaded: not fetched again to check it
+    statement = selectors.statement_to_vote_on(slug, int(statement_id))
+    found = statement.conversation
     value = {"1": 1, "-1": -1, "0": 0}.get(request.POST.get("vote", ""), 99)
 
     def cast(participant: Participant) -> None:
