@@ -111,6 +111,9 @@ def report_digest_of(analysis: dict[str, Any], *, analysed_at: dt.datetime | Non
     min_x, min_y = min(xs), min(ys)
     span = max(max(xs) - min_x, max(ys) - min_y, 1e-9)
     inner = MAP_SIZE - 2 * MAP_MARGIN
+    # One scale for both axes (distances mean the same across and down); the shorter axis centred.
+    min_x -= (span - (max(xs) - min_x)) / 2
+    min_y -= (span - (max(ys) - min_y)) / 2
 
     def place(x: float, y: float) -> tuple[float, float]:
         return (

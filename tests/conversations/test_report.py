@@ -387,3 +387,22 @@ def test_report_of_an_open_conversation_is_public(client, conversation, name) ->
     response = client.get(url(name, conversation))
     assert response.status_code == 200
     assert shows_the_report(name, response)
+
+
+def test_the_map_centres_the_shorter_axis() -> None:
+    """Two camps side by side and nobody above or below: the points sit across the middle of the
+    square map, not along its top edge."""
+    from heard.conversations.report import MAP_SIZE, report_digest_of
+
+    analysis = {
+        "enough_votes": True,
+        "participants_clustered": [1, 2, 3, 4],
+        "coordinates": [[-2.0, 0.1], [-1.8, 0.1], [1.9, 0.1], [2.0, 0.1]],
+        "groups": [
+            {"id": 0, "members": [1, 2], "size": 2, "centroid": [-1.9, 0.1], "repness": []},
+            {"id": 1, "members": [3, 4], "size": 2, "centroid": [1.95, 0.1], "repness": []},
+        ],
+    }
+    digest = report_digest_of(analysis, analysed_at=None)
+    ys = {float(point.split(",")[1]) for point in digest["points"].split()}
+    assert ys == {MAP_SIZE / 2}
