@@ -66,8 +66,28 @@ def _moment(timestamp: int) -> dt.datetime:
     return _EPOCH + dt.timedelta(milliseconds=timestamp)
 
 
-def _status(statement: PolisStatement) -> StatementStatus:
-    return StatementStatus.REJECTED if statement.is_meta else STATUS_OF_MODERATED[statement.moderated]
+def _status(statement: PolisStatement, voted_on_by_others: set[int]) -> StatementStatus:
+    """A statement's status here. Pol.is's `moderated` 0 means not checked yet: under its strict
+    moderation such a statement was never shown (only its author's own vote is in the export), and it
+    comes in waiting to be checked; without strict moderation it was shown and voted on, and it comes
+    in shown, so that the map here is the one Pol.is's math made (which keeps those statements)."""
+    if statement.is_meta:
+        return StatementStatus.REJECTED
+    if statement.moderated == UNMODERATED and statement.id in voted_on_by_others:
+        return StatementStatus.ACCEPTED
+    return STATUS_OF_MODERATED[statement.moderated]
+
+
+def _voted_on_by_others(export: PolisExport) -> set[int]:
+    """The statements someone other than their author voted on."""
+    votes = export.votes
+    author_of = {s.id: s.author_id for s in export.statements if s.author_id is not None}
+    if not len(votes):
+        return set()
+    ids = np.unique(votes.statement_ids)
+    authors = np.asarray([author_of.get(sid, -1) for sid in ids.tolist()], dtype=np.int64)
+    author_per_vote = authors[np.searchsorted(ids, votes.statement_ids)]
+    return {int(sid) for sid in np.unique(votes.statement_ids[votes.participant_ids != author_per_vote])}
 
 
 @transaction.atomic
@@ -104,6 +124,7 @@ def import_export(*, export: PolisExport, organisation: Any, by: Any) -> Convers
         source_url=export.url[:200] if export.url.startswith(("http://", "https://")) else "",
         created_by=by,
     )
+    voted_on_by_others = _voted_on_by_others(export)
     authors = np.asarray([s.author_id for s in export.statements if s.author_id is not None], dtype=np.int64)
     participant_ids = np.union1d(votes.participant_ids, authors)
     participants = Participant.objects.bulk_create(
@@ -120,7 +141,7 @@ def import_export(*, export: PolisExport, organisation: Any, by: Any) -> Convers
             Statement(
                 conversation=conversation,
                 text=without_control_characters(s.text)[:2000],
-                status=_status(s),
+                status=_status(s, voted_on_by_others),
                 is_seed=s.author_id is None,
                 author=participant_of.get(s.author_id) if s.author_id is not None else None,
                 external_id=str(s.id),

@@ -17,14 +17,15 @@ A Pol.is export is a directory of CSV files (compdemocracy/openData):
 Vote signs, as in these files: +1 agree, -1 disagree, 0 pass (Pol.is's database uses the opposite sign
 for agree and disagree; its exports do not).
 
-Moderation. `moderated` means here what it means in Pol.is, and the app maps it one to one onto its
-statement statuses: 1 = accepted (shown), 0 = pending (waiting to be checked, not shown), -1 =
-rejected (not shown); it exports them back the same way, so a pending statement comes back pending.
-For the analysis (`to_votes`), moderated-out (-1) and meta statements are excluded, as in Pol.is's
-math; unmoderated (0) ones are not (Pol.is's math leaves them in; in the openData exports each has
-only its author's vote). The app, which has no "meta" status, imports a meta statement as rejected,
-and leaves pending statements out of its maps as it does rejected ones (they have not been checked,
-so they must not be shown as representative).
+Moderation. `moderated` is 1 (accepted, shown), 0 (not checked yet) or -1 (moderated out). The app
+imports 1 as accepted and -1 as rejected. A 0 statement comes in shown if someone other than its
+author voted on it (Pol.is without strict moderation showed it, and its math used it), and waiting to
+be checked otherwise (under strict moderation only its author's own vote is there). It exports
+accepted, pending and rejected as 1, 0 and -1, so a pending statement comes back pending. For the
+analysis (`to_votes`), moderated-out (-1) and meta statements are excluded, as in Pol.is's math;
+unmoderated (0) ones are not. The app, which has no "meta" status, imports a meta statement as
+rejected, and leaves pending statements out of its maps as it does rejected ones (they have not
+been checked, so they must not be shown as representative).
 
 Reading (`read_export`). The latest vote per (participant, statement) wins: the one with the greatest
 timestamp (a vote without a timestamp counts as older than any with one). Two rows for the same

@@ -101,9 +101,12 @@ def report_digest_of(analysis: dict[str, Any], *, analysed_at: dt.datetime | Non
     where = {str(p): xy for p, xy in zip(clustered, coordinates, strict=False)}
     members = [[m for m in group.get("members", []) if str(m) in where] for group in groups]
     quotas = _quotas([len(m) for m in members], MAP_POINTS)
+    # Each group keeps the analysis's stable id, so its letter, mark and colour stay the same from one
+    # map to the next (and match the `group-id` of a Pol.is export).
+    ids = [int(group.get("id", position)) for position, group in enumerate(groups)]
     drawn = [
-        (where[str(member)], number)
-        for number, (group_members, quota) in enumerate(zip(members, quotas, strict=True))
+        (where[str(member)], group_id)
+        for group_id, group_members, quota in zip(ids, members, quotas, strict=True)
         for member in _sample_evenly(group_members, quota)
     ]
     xs = [float(xy[0]) for xy, _g in drawn] or [0.0]
@@ -129,6 +132,7 @@ def report_digest_of(analysis: dict[str, Any], *, analysed_at: dt.datetime | Non
         "points": points if enough else "",
         "groups": [
             {
+                "id": group_id,
                 "size": int(group.get("size", len(group.get("members", [])))),
                 "centre": list(place(*(group.get("centroid") or [0.0, 0.0])[:2])) if drawn else [0.0, 0.0],
                 "repness": [
@@ -140,7 +144,7 @@ def report_digest_of(analysis: dict[str, Any], *, analysed_at: dt.datetime | Non
                     for item in group.get("repness", [])[:REPNESS_SHOWN]
                 ],
             }
-            for group in groups
+            for group_id, group in zip(ids, groups, strict=True)
         ],
         "consensus": [
             {
@@ -199,8 +203,8 @@ def _points(digest: dict[str, Any]) -> list[dict[str, Any]]:
     points = []
     for point in digest["points"].split():
         x, y, group = point.split(",")
-        number = int(group)
-        points.append({"x": float(x), "y": float(y), "group": number, "shape": MAP_SHAPES[number % len(MAP_SHAPES)]})
+        mark = int(group) % len(MAP_SHAPES)
+        points.append({"x": float(x), "y": float(y), "group": mark, "shape": MAP_SHAPES[mark]})
     return points
 
 
@@ -216,7 +220,8 @@ def report_context(conversation: Conversation) -> dict[str, Any]:
     statements = selectors.statements_by_id(conversation, _statement_ids(digest))
     total = sum(group["size"] for group in digest["groups"]) or 1
     groups = []
-    for number, group in enumerate(digest["groups"]):
+    for position, group in enumerate(digest["groups"]):
+        number = int(group.get("id", position))  # digests stored before ids were kept: by position
         shape = MAP_SHAPES[number % len(MAP_SHAPES)]
         repness = []
         for item in group["repness"]:
@@ -314,23 +319,27 @@ def percent_said(direction: str, percent: int) -> str:
 # --- the statements' CSV ---------------------------------------------------------------------------
 
 
-def _csv_key(conversation: Conversation) -> str:
-    """What the CSV depends on, found cheaply: every vote queues a new map (`analysis_queued_at`)
-    and a finished map is stamped (`analysed_at`); statements added, moderated or removed change
-    the shown statements' count, newest id or latest moderation (one indexed query). A vote cast
-    while a map is already queued shows once that map is made, within the analysis's debounce."""
+def shown_statements_stamp(conversation: Conversation) -> str:
+    """Changes whenever the statements shown change: added, moderated or taken out alter their count,
+    newest id or latest moderation (one indexed query). The CSV and the PDF are cached under it, so a
+    statement taken out leaves both at once, without waiting for the next map."""
     shown = Statement.objects.filter(conversation=conversation, status=StatementStatus.ACCEPTED).aggregate(
         n=Count("pk"), newest=Max("pk"), moderated=Max("moderated_at")
     )
+    return f"{shown['n']}:{shown['newest']}:{time_stamp(shown['moderated'])}"
+
+
+def _csv_key(conversation: Conversation) -> str:
+    """What the CSV depends on, found cheaply: every vote queues a new map (`analysis_queued_at`)
+    and a finished map is stamped (`analysed_at`); and the statements shown. A vote cast while a map
+    is already queued shows once that map is made, within the analysis's debounce."""
     return ":".join(
         [
             "conversations:statements-csv",
             str(conversation.pk),
             time_stamp(conversation.analysed_at),
             time_stamp(conversation.analysis_queued_at),
-            str(shown["n"]),
-            str(shown["newest"]),
-            time_stamp(shown["moderated"]),
+            shown_statements_stamp(conversation),
         ]
     )
 

@@ -25,18 +25,21 @@ from heard.conversations.report import (
     map_caption,
     percent_said,
     report_context,
+    shown_statements_stamp,
     time_stamp,
 )
 
 
 def _pdf_key(conversation: Conversation) -> str:
-    # The PDF changes with the map, the conversation's own fields (its topic) and the language.
+    # The PDF changes with the map, the conversation's own fields (its topic), the statements shown
+    # (one taken out must leave it at once) and the language.
     return ":".join(
         [
             "conversations:report-pdf",
             str(conversation.pk),
             time_stamp(conversation.analysed_at),
             time_stamp(conversation.updated_at),
+            shown_statements_stamp(conversation),
             translation.get_language() or "",
         ]
     )

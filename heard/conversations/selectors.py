@@ -103,8 +103,9 @@ def pending_statements(conversation: Conversation) -> QuerySet[Statement]:
 
 
 def conversation_counts(conversation: Conversation) -> dict[str, int]:
-    """From the figures stored with the last map; counted afresh only before there is one."""
-    if conversation.summary:
+    """From the figures stored with the last map; counted afresh only before there is one (the
+    summary may hold a failed run's bookkeeping before any map, but then no counts)."""
+    if conversation.summary and "votes" in conversation.summary:
         return {key: conversation.summary.get(key, 0) for key in ("participants", "votes", "statements")}
     return {
         "participants": Participant.objects.filter(conversation=conversation, votes__isnull=False).distinct().count(),

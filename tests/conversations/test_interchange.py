@@ -92,11 +92,18 @@ def test_import_and_export_keep_what_moderation_means(provider, convener, tmp_pa
     export = PolisExport(
         statements=(
             PolisStatement(id=1, text="Accepted", moderated=1, timestamp=1000),
-            PolisStatement(id=2, text="Waiting", moderated=0, timestamp=1000),
+            # Not checked, and (strict moderation) never shown: only its author voted on it.
+            PolisStatement(id=2, text="Waiting", moderated=0, timestamp=1000, author_id=3),
             PolisStatement(id=3, text="Out", moderated=-1, timestamp=1000),
             PolisStatement(id=4, text="About me", moderated=1, timestamp=1000, is_meta=True),
+            # Not checked, but shown (no strict moderation): others voted on it, and Pol.is mapped it.
+            PolisStatement(id=5, text="Shown unchecked", moderated=0, timestamp=1000, author_id=3),
         ),
-        votes=tuple(PolisVote(p, s, 1, timestamp=2000 + p) for p in (1, 2) for s in (1, 2, 3, 4)),
+        votes=(
+            *(PolisVote(p, s, 1, timestamp=2000 + p) for p in (1, 2) for s in (1, 3, 4, 5)),
+            PolisVote(3, 2, 1, timestamp=1500),
+            PolisVote(3, 5, 1, timestamp=1500),
+        ),
     )
     conversation = interchange.import_export(export=export, organisation=provider, by=convener)
     statuses = dict(Statement.objects.values_list("external_id", "status"))
@@ -105,17 +112,19 @@ def test_import_and_export_keep_what_moderation_means(provider, convener, tmp_pa
         "2": StatementStatus.PENDING,
         "3": StatementStatus.REJECTED,
         "4": StatementStatus.REJECTED,  # meta: out of the math, as in Pol.is
+        "5": StatementStatus.ACCEPTED,
     }
     # Out, and back in: a pending statement comes back pending.
     folder = unzipped(interchange.export_zip(conversation=conversation, by=convener), tmp_path)
     again = read_export(folder)
     text_of = {s.text: s.moderated for s in again.statements}
-    assert text_of == {"Accepted": 1, "Waiting": 0, "Out": -1, "About me": -1}
+    assert text_of == {"Accepted": 1, "Waiting": 0, "Out": -1, "About me": -1, "Shown unchecked": 1}
     second = interchange.import_export(export=again, organisation=provider, by=convener)
     assert sorted(Statement.objects.filter(conversation=second).values_list("text", "status")) == [
         ("About me", StatementStatus.REJECTED),
         ("Accepted", StatementStatus.ACCEPTED),
         ("Out", StatementStatus.REJECTED),
+        ("Shown unchecked", StatementStatus.ACCEPTED),
         ("Waiting", StatementStatus.PENDING),
     ]
 

@@ -159,7 +159,8 @@ def test_report_pdf_of_an_unknown_conversation_is_404(client, conversation) -> N
 @pytest.mark.parametrize("people", [10, 16])
 def test_report_pdf_runs_a_fixed_number_of_queries(client, conversation, django_assert_num_queries, people) -> None:
     mapped(conversation, people=people)
-    with django_assert_num_queries(2):  # the conversation, the statements it quotes
+    # The conversation, the statements shown (for the cache key), the statements it quotes.
+    with django_assert_num_queries(3):
         response = client.get(url("report_pdf", conversation))
     assert pdf_text(response.content).count("Group ") >= 2
 
@@ -167,7 +168,7 @@ def test_report_pdf_runs_a_fixed_number_of_queries(client, conversation, django_
 def test_report_pdf_is_made_once_per_map(client, conversation, django_assert_num_queries) -> None:
     mapped(conversation)
     first = client.get(url("report_pdf", conversation)).content
-    with django_assert_num_queries(1):  # the conversation only: the PDF comes from the cache
+    with django_assert_num_queries(2):  # the conversation and its shown statements: the PDF is cached
         again = client.get(url("report_pdf", conversation)).content
     assert again == first
     mapped(conversation, people=2)  # two more people, a new map: a new PDF
@@ -406,3 +407,46 @@ def test_the_map_centres_the_shorter_axis() -> None:
     digest = report_digest_of(analysis, analysed_at=None)
     ys = {float(point.split(",")[1]) for point in digest["points"].split()}
     assert ys == {MAP_SIZE / 2}
+
+
+def test_a_statement_taken_out_leaves_the_pdf_at_once(client, conversation, convener) -> None:
+    mapped(conversation)
+    quoted = "Recycling is confusing."
+    assert quoted in pdf_text(client.get(url("report_pdf", conversation)).content)
+    statement = Statement.objects.get(conversation=conversation, text=quoted)
+    services.statement_moderate(statement=statement, by=convener, accept=False)
+    assert quoted not in pdf_text(client.get(url("report_pdf", conversation)).content)
+
+
+def test_counts_before_any_map_ignore_a_failed_runs_bookkeeping(conversation) -> None:
+    from heard.conversations import selectors
+
+    participant = services.participant_join(conversation=conversation)
+    services.vote_cast(participant=participant, statement=conversation.statements.first(), value=1)
+    Conversation.objects.filter(pk=conversation.pk).update(summary={"failed_runs": 1})
+    conversation.refresh_from_db()
+    assert selectors.conversation_counts(conversation) == {"participants": 1, "votes": 1, "statements": 3}
+
+
+def test_groups_keep_their_letter_mark_and_colour_by_their_stable_id() -> None:
+    """After a group has gone, the others keep theirs: ids 0 and 2 are groups A and C."""
+    from heard.conversations.report import report_digest_of
+
+    analysis = {
+        "enough_votes": True,
+        "participants_clustered": [1, 2],
+        "coordinates": [[-1.0, 0.0], [1.0, 0.0]],
+        "groups": [
+            {"id": 0, "members": [1], "size": 1, "centroid": [-1.0, 0.0], "repness": []},
+            {"id": 2, "members": [2], "size": 1, "centroid": [1.0, 0.0], "repness": []},
+        ],
+    }
+    conversation = report_conversation()
+    now = timezone.now()
+    Conversation.objects.filter(pk=conversation.pk).update(
+        analysed_at=now, summary={"report": report_digest_of(analysis, analysed_at=now)}
+    )
+    conversation.refresh_from_db()
+    context = report.report_context(conversation)
+    assert [(g["name"], g["shape"]) for g in context["groups"]] == [("A", "circle"), ("C", "triangle")]
+    assert sorted({p["group"] for p in context["points"]}) == [0, 2]
