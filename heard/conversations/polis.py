@@ -219,6 +219,12 @@ class PolisVotes(Sequence[PolisVote]):
         )
 
     def __iter__(self) -> Iterator[PolisVote]:
+        for participant, statement, value, timestamp in self.tuples():
+            yield PolisVote(participant, statement, value, timestamp)
+
+    def tuples(self) -> Iterator[tuple[int, int, int, int | None]]:
+        """(participant, statement, vote, timestamp or None) for each vote, as plain ints, a chunk of
+        the arrays at a time (cheaper than one PolisVote each when writing a million)."""
         for start in range(0, len(self), _WRITE_CHUNK):
             part = slice(start, start + _WRITE_CHUNK)
             for participant, statement, value, timestamp, timed in zip(
@@ -229,7 +235,7 @@ class PolisVotes(Sequence[PolisVote]):
                 self.timed[part].tolist(),
                 strict=True,
             ):
-                yield PolisVote(participant, statement, value, timestamp if timed else None)
+                yield participant, statement, value, timestamp if timed else None
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, PolisVotes):
@@ -740,20 +746,11 @@ def export_tables(export: PolisExport) -> list[tuple[str, Iterator[list[Any]]]]:
 
     def vote_rows() -> Iterator[list[Any]]:
         yield list(VOTE_COLUMNS)
-        for start in range(0, len(votes), _WRITE_CHUNK):
-            part = slice(start, start + _WRITE_CHUNK)
-            for participant, statement, value, timestamp, timed in zip(
-                votes.participant_ids[part].tolist(),
-                votes.statement_ids[part].tolist(),
-                votes.values[part].tolist(),
-                votes.timestamps[part].tolist(),
-                votes.timed[part].tolist(),
-                strict=True,
-            ):
-                if timed:
-                    yield [timestamp, _datetime(timestamp), statement, participant, value]
-                else:
-                    yield ["", "", statement, participant, value]
+        for participant, statement, value, timestamp in votes.tuples():
+            if timestamp is not None:
+                yield [timestamp, _datetime(timestamp), statement, participant, value]
+            else:
+                yield ["", "", statement, participant, value]
 
     def participant_rows() -> Iterator[list[Any]]:
         yield [*PARTICIPANT_COLUMNS, *statement_ids.tolist()]
