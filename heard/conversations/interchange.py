@@ -213,7 +213,12 @@ def import_directory(*, directory: str | Path, organisation: Any, by: Any) -> Co
     try:
         export = read_export(directory)
     except PolisFormatError as error:
-        raise ValidationError(str(error)) from error
+        # The file and line are framed in the reader's language; the reason itself is the reader's
+        # own (English) words, naming columns and values as they are in the files.
+        where = {"file": error.file, "line": error.line, "reason": error.reason}
+        if error.line is None:
+            raise ValidationError(_("%(file)s: %(reason)s") % where) from error
+        raise ValidationError(_("%(file)s, line %(line)s: %(reason)s") % where) from error
     return import_export(export=export, organisation=organisation, by=by)
 
 
