@@ -106,6 +106,8 @@ def page_for(browser: Any, live_server: Any) -> Iterator[Callable[..., Any]]:
 
 def axe_violations(page: Any) -> list[dict[str, Any]]:
     """Run axe-core on the page; return the WCAG 2.x A/AA violations, each with where it was found."""
+    # A click that submits a form may leave the next page still loading: scan the loaded page.
+    page.wait_for_load_state()
     page.add_script_tag(path=str(AXE))
     result = page.evaluate(
         "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",

@@ -116,8 +116,10 @@ def test_report_response_feed_and_newsletter(transactional_db, page_for, provide
     _no_axe_problems(staff)
     mail.outbox.clear()
     staff.get_by_role("button", name="Send…").click()
+    confirm = staff.get_by_role("button", name="Send it to 1 subscriber")
+    confirm.wait_for()  # the confirmation page has loaded
     _no_axe_problems(staff)
-    staff.get_by_role("button", name="Send it to 1 subscriber").click()
+    confirm.click()
     sent = [message for message in mail.outbox if message.to == ["amara@example.org"]]
     assert len(sent) == 1
     issue_email = sent[0]
