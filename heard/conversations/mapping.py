@@ -27,7 +27,7 @@ from django.db import connections
 from django.db.models import BigIntegerField, Func, Q, QuerySet
 from django.utils import timezone
 
-from heard.conversations import selectors, services
+from heard.conversations import report, selectors, services
 from heard.conversations.analysis import Analysis, Votes, analyse
 from heard.conversations.enums import StatementStatus
 from heard.conversations.models import Conversation, Statement, Vote
@@ -158,11 +158,14 @@ def _map_update(conversation_id: int) -> Conversation:
     votes = votes_of(conversation)
     digest = fingerprint(votes)
     not_newer = Q(summary__snapshot__isnull=True) | Q(summary__snapshot__lt=snapshot)
+    now = timezone.now()
     if conversation.analysis and conversation.summary.get("fingerprint") == digest:
-        # The same votes as the stored map: it is up to date as of now, and stays as it is.
-        Conversation.objects.filter(not_newer, pk=conversation_id).update(
-            summary={**conversation.summary, "snapshot": snapshot, "failed_runs": 0}, analysed_at=timezone.now()
-        )
+        # The same votes as the stored map: it is up to date as of now, and stays as it is (its
+        # report digest too, stamped with the new time).
+        summary = {**conversation.summary, "snapshot": snapshot, "failed_runs": 0}
+        if isinstance(summary.get(report.REPORT_KEY), dict):
+            summary[report.REPORT_KEY] = {**summary[report.REPORT_KEY], "analysed_at": report.time_stamp(now)}
+        Conversation.objects.filter(not_newer, pk=conversation_id).update(summary=summary, analysed_at=now)
         conversation.refresh_from_db()
         return conversation
     previous = Analysis.from_dict(conversation.analysis) if conversation.analysis else None
@@ -176,9 +179,10 @@ def _map_update(conversation_id: int) -> Conversation:
         "fingerprint": digest,
         "snapshot": snapshot,
     }
+    stored = result.to_dict()
+    # What the report reads, made here from the map in hand rather than read back from the database.
+    summary[report.REPORT_KEY] = report.report_digest_of(stored, analysed_at=now)
     # One conditional statement: a run that read the votes later and has already stored its map wins.
-    Conversation.objects.filter(not_newer, pk=conversation_id).update(
-        analysis=result.to_dict(), summary=summary, analysed_at=timezone.now()
-    )
+    Conversation.objects.filter(not_newer, pk=conversation_id).update(analysis=stored, summary=summary, analysed_at=now)
     conversation.refresh_from_db()
     return conversation

@@ -662,21 +662,9 @@ def _read_participants_votes(
 
 
 def _read_summary(path: Path) -> dict[str, str]:
+    """summary.csv: one (key, value) row each, no header."""
     summary: dict[str, str] = {}
-    reader = csv.reader(_lines(path, SUMMARY))
-    while True:
-        line = reader.line_num + 1
-        try:
-            record = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as error:
-            raise PolisFormatError(SUMMARY, line, f"unreadable CSV ({error})") from None
-        if not record or record == [""]:
-            continue
-        if len(record) != 2:
-            raise PolisFormatError(SUMMARY, line, f"expected 2 fields (key, value), found {len(record)}")
-        key, value = record
+    for line, (key, value) in _records(csv.reader(_lines(path, SUMMARY)), SUMMARY, 2):
         if key in summary:
             raise PolisFormatError(SUMMARY, line, f"duplicate row: key {key!r}")
         summary[key] = value

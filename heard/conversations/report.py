@@ -4,8 +4,9 @@ and every statement's votes as CSV. The PDF is made in `report_pdf` from the sam
 
 The stored analysis holds every clustered participant (5.6 MB of JSON for 100,000 of them), far
 more than a report draws. So when a map is stored, a bounded digest of it is kept beside the other
-small figures in `Conversation.summary["report"]` (`report_digest_store`), and the report reads only
-that: never the analysis itself, which its queries defer.
+small figures in `Conversation.summary["report"]` (`report_digest_of`, called by `mapping.map_update`
+in the same write as the map), and the report reads only that: never the analysis itself, which its
+queries defer. Maps stored before digests were kept get theirs once, on first reading.
 """
 
 from __future__ import annotations
@@ -159,7 +160,7 @@ def report_digest_of(analysis: dict[str, Any], *, analysed_at: dt.datetime | Non
 
 
 def report_digest_store(*, conversation_id: int) -> dict[str, Any]:
-    """Keep the report's digest of the conversation's stored map in its summary. Written only if
+    """Keep the report's digest of a map stored without one (before digests were kept). Written only if
     the map is still the one it was made from, so a slow writer never puts an old digest beside a
     newer map."""
     row = Conversation.objects.filter(pk=conversation_id).values("analysis", "analysed_at", "summary").get()
@@ -173,8 +174,7 @@ def report_digest_store(*, conversation_id: int) -> dict[str, Any]:
 
 def report_digest(conversation: Conversation) -> dict[str, Any]:
     """The digest stored with the conversation's current map. A map stored before digests were
-    kept (or in the moment between a map and its digest being stored) has its digest made once,
-    here, from the analysis, and kept."""
+    kept has its digest made once, here, from the analysis, and kept."""
     if conversation.analysed_at is None:
         return report_digest_of({}, analysed_at=None)
     stored = (conversation.summary or {}).get(REPORT_KEY)

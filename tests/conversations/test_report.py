@@ -450,3 +450,18 @@ def test_groups_keep_their_letter_mark_and_colour_by_their_stable_id() -> None:
     context = report.report_context(conversation)
     assert [(g["name"], g["shape"]) for g in context["groups"]] == [("A", "circle"), ("C", "triangle")]
     assert sorted({p["group"] for p in context["points"]}) == [0, 2]
+
+
+def test_a_recompute_on_the_same_votes_keeps_the_digest_current(client, conversation) -> None:
+    """The map is worked out again with no new vote: it stays as it is, and so does its digest, now
+    stamped with the new time, so the report still reads only the summary."""
+    mapped(conversation)
+    before = conversation.summary[report.REPORT_KEY]
+    tasks.analyse_conversation.call(conversation_id=conversation.pk)
+    conversation.refresh_from_db()
+    after = conversation.summary[report.REPORT_KEY]
+    assert after["analysed_at"] == conversation.analysed_at.isoformat() != before["analysed_at"]
+    assert {**after, "analysed_at": None} == {**before, "analysed_at": None}
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url("report", conversation))
+    assert not any(ANALYSIS_COLUMN.search(query["sql"]) for query in queries)
