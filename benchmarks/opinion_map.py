@@ -308,6 +308,14 @@ def bench_real(args: argparse.Namespace) -> list[dict[str, Any]]:
             f"    {directory.name:45s} {row['ours_clustered']:5d}  {row['polis_k']}  "
             f"{row['ours_ari']:.3f} (k={row['ours_k']})  {rd}"
         )
+    if args.red_dwarf and rows:
+        ours_mean = statistics.fmean(row["ours_ari"] for row in rows)
+        theirs_mean = statistics.fmean(row["red_dwarf_ari"] for row in rows)
+        at_least = sum(row["ours_ari"] >= row["red_dwarf_ari"] for row in rows)
+        print(
+            f"    mean ARI over {len(rows)}: ours {ours_mean:.3f}, red-dwarf {theirs_mean:.3f}; "
+            f"ours at least as high on {at_least} of {len(rows)}"
+        )
     return rows
 
 
