@@ -9,8 +9,9 @@ class ConversationsConfig(AppConfig):
 
     def ready(self) -> None:
         from heard.conversations import rules  # noqa: F401  (registers the permissions)
-        from heard.conversations.models import Conversation, Participant, Statement
-        from heard.core import personal_data
+        from heard.conversations.imports import polis_imports_tidy
+        from heard.conversations.models import Conversation, Participant, PolisImport, Statement
+        from heard.core import housekeeping, personal_data
         from heard.core.personal_data import PersonalDataSource, for_user_field
 
         personal_data.register(
@@ -44,3 +45,14 @@ class ConversationsConfig(AppConfig):
                 reason="A moderation decision is kept for the conversation's record; it holds no personal data.",
             )
         )
+        personal_data.register(
+            PersonalDataSource(
+                name="conversation_imports",
+                model=PolisImport,
+                rows_for=for_user_field(PolisImport, "by"),
+                fields=("status", "created_at", "finished_at"),
+                erase="keep",
+                reason="An import belongs to its organisation; the link to who uploaded it holds no personal data.",
+            )
+        )
+        housekeeping.register(polis_imports_tidy)

@@ -20,3 +20,12 @@ class VoteValue(models.IntegerChoices):
     AGREE = 1, _("Agree")
     DISAGREE = -1, _("Disagree")
     PASS = 0, _("Pass / unsure")
+
+
+class ImportStatus(models.TextChoices):
+    """Where an uploaded Pol.is export is on its way to becoming a conversation."""
+
+    QUEUED = "queued", _("Waiting to start")
+    RUNNING = "running", _("Importing")
+    DONE = "done", _("Imported")
+    FAILED = "failed", _("Not imported")

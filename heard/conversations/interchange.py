@@ -4,6 +4,10 @@ export a conversation in the same layout. The reading and writing of the files i
 Statuses map one to one (see `polis`): Pol.is's moderated 1 / 0 / -1 is accepted / pending / rejected
 here, both ways; a meta statement (which Pol.is keeps out of its math) is imported as rejected.
 
+An import is read and checked (`read_zip`, `read_directory`) apart from being written
+(`import_export`), so that an upload is checked in the request and written in the background
+(see `imports`).
+
 Both ways stream: the import copies each file out of the archive in blocks and writes votes in
 batches from the export's arrays; the export reads the votes into arrays (`mapping.vote_columns`)
 and writes each file's rows straight into the archive, which is a temporary file on disk.
@@ -209,17 +213,25 @@ def _insert_votes(*, participants: np.ndarray, statements: np.ndarray, votes: Po
                 )
 
 
-def import_directory(*, directory: str | Path, organisation: Any, by: Any) -> Conversation:
+def polis_error_message(error: PolisFormatError) -> str:
+    """What is wrong with the export, in the reader's language: the file, the line and the reason
+    (which names columns and values as they are in the files)."""
+    where = {"file": error.file, "line": error.line, "reason": error.message(_)}
+    if error.line is None:
+        return _("%(file)s: %(reason)s") % where
+    return _("%(file)s, line %(line)s: %(reason)s") % where
+
+
+def read_directory(directory: str | Path) -> PolisExport:
+    """The export in `directory`, checked; ValidationError saying what is wrong with it."""
     try:
-        export = read_export(directory)
+        return read_export(directory)
     except PolisFormatError as error:
-        # The file and line are framed in the reader's language; the reason itself is the reader's
-        # own (English) words, naming columns and values as they are in the files.
-        where = {"file": error.file, "line": error.line, "reason": error.reason}
-        if error.line is None:
-            raise ValidationError(_("%(file)s: %(reason)s") % where) from error
-        raise ValidationError(_("%(file)s, line %(line)s: %(reason)s") % where) from error
-    return import_export(export=export, organisation=organisation, by=by)
+        raise ValidationError(polis_error_message(error)) from error
+
+
+def import_directory(*, directory: str | Path, organisation: Any, by: Any) -> Conversation:
+    return import_export(export=read_directory(directory), organisation=organisation, by=by)
 
 
 # What reading a damaged or unsupported member raises: a bad CRC or size (BadZipFile), corrupt
@@ -228,8 +240,9 @@ def import_directory(*, directory: str | Path, organisation: Any, by: Any) -> Co
 _UNREADABLE_MEMBER = (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError)
 
 
-def import_zip(*, upload: Any, organisation: Any, by: Any) -> Conversation:
-    """A .zip holding the export's CSV files (at its top or in one folder)."""
+def read_zip(upload: Any) -> PolisExport:
+    """The export in a .zip holding its CSV files (at its top or in one folder), checked;
+    ValidationError saying what is wrong with it. Nothing is written: `import_export` does that."""
     try:
         archive = zipfile.ZipFile(upload)
     except (zipfile.BadZipFile, OSError) as error:
@@ -255,7 +268,7 @@ def import_zip(*, upload: Any, organisation: Any, by: Any) -> Conversation:
                     _("%(name)s in the archive cannot be unpacked: it is damaged or encrypted.")
                     % {"name": member.filename}
                 ) from error
-        return import_directory(directory=folder, organisation=organisation, by=by)
+        return read_directory(folder)
 
 
 def export_of(conversation: Conversation) -> PolisExport:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from heard.conversations.enums import Participation, StatementStatus, VoteValue
+from heard.conversations.enums import ImportStatus, Participation, StatementStatus, VoteValue
 from heard.core.models import TimestampedModel
 from heard.directory.models import Service
 from heard.organisations.models import Organisation
@@ -155,3 +157,36 @@ class ConversationInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"Invitation {self.pk} to {self.conversation_id}"
+
+
+def polis_upload_path(polis_import: PolisImport, filename: str) -> str:
+    # A random name, never the uploader's: the file is read only by the import task, never served.
+    return f"conversations/imports/{polis_import.organisation_id}/{secrets.token_hex(16)}.zip"
+
+
+class PolisImport(models.Model):
+    """An uploaded Pol.is export on its way to becoming a conversation: checked when uploaded, then
+    written by a background task (`tasks.import_polis_export`). The upload is kept only until then."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="polis_imports")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    file = models.FileField(upload_to=polis_upload_path, blank=True)
+    status = models.CharField(max_length=10, choices=ImportStatus, default=ImportStatus.QUEUED)
+    conversation = models.ForeignKey(Conversation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Why it failed, in the language of the person who uploaded it (`language`).
+    error = models.TextField(blank=True)
+    language = models.CharField(max_length=15, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["organisation", "status"]), models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Pol.is import {self.pk} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ImportStatus.DONE, ImportStatus.FAILED)

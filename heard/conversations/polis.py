@@ -67,7 +67,7 @@ import os
 import tempfile
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, overload
@@ -111,17 +111,47 @@ ACCEPTED = 1
 # imported conversation closes, is one too).
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 TIMESTAMP_MIN, TIMESTAMP_MAX = -62_135_596_800_000, 253_402_214_400_000
+
+
+def gettext_noop(message: str) -> str:
+    """Marks a reason for a malformed export for translation, and returns it as it is. Django's own
+    `gettext_noop` would need its settings, which this module is used without; `makemessages` finds
+    the marker by its name."""
+    return message
+
+
+# Reasons given in more than one place (see PolisFormatError: marked for translation, said in English).
+_UNREADABLE = gettext_noop("unreadable CSV (%(error)s)")
+_NOT_A_VOTE = gettext_noop("%(column)s %(value)s is not -1, 0 or 1")
 # Votes turned into Python values at a time, when iterating or writing (bounds the memory it takes).
 _WRITE_CHUNK = 65_536
 
 
-class PolisFormatError(ValueError):
-    """A malformed export: `file`, `line` (1-based, None for the whole file) and `reason`."""
+def _untranslated(template: str) -> str:
+    return template
 
-    def __init__(self, file: str, line: int | None, reason: str) -> None:
-        self.file, self.line, self.reason = file, line, reason
+
+class PolisFormatError(ValueError):
+    """A malformed export: `file`, `line` (1-based, None for the whole file) and why.
+
+    The reason is a template marked with `gettext_noop` and its parameters, kept apart so that the
+    app can show it in the reader's language (`message(gettext)`) while this module, used without
+    Django's settings (the benchmarks, `manage.py opinion_map`), says it in English: `reason` and
+    `str(error)`. Parameters are file and column names and values as they are in the files, never
+    translated."""
+
+    def __init__(self, file: str, line: int | None, template: str, /, **params: Any) -> None:
+        self.file, self.line, self.template, self.params = file, line, template, params
         where = f"{file}, line {line}" if line is not None else file
-        super().__init__(f"{where}: {reason}")
+        super().__init__(f"{where}: {self.reason}")
+
+    def message(self, translate: Callable[[str], str] = _untranslated) -> str:
+        """The reason, its template passed through `translate` (`gettext` in the app)."""
+        return translate(self.template) % self.params
+
+    @property
+    def reason(self) -> str:
+        return self.message()
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,14 +354,19 @@ def read_export(directory: str | os.PathLike[str]) -> PolisExport:
     """Read a Pol.is export directory; PolisFormatError (file, line, reason) if anything is malformed."""
     directory = Path(directory)
     if not directory.is_dir():
-        raise PolisFormatError(str(directory), None, "not a directory")
+        raise PolisFormatError(str(directory), None, gettext_noop("not a directory"))
     for name in (COMMENTS, SUMMARY):
         if not (directory / name).is_file():
-            raise PolisFormatError(name, None, "missing file")
+            raise PolisFormatError(name, None, gettext_noop("missing file"))
     has_votes = (directory / VOTES).is_file()
     has_participants = (directory / PARTICIPANTS_VOTES).is_file()
     if not has_votes and not has_participants:
-        raise PolisFormatError(VOTES, None, f"missing file (and no {PARTICIPANTS_VOTES} to read the votes from)")
+        raise PolisFormatError(
+            VOTES,
+            None,
+            gettext_noop("missing file (and no %(other)s to read the votes from)"),
+            other=PARTICIPANTS_VOTES,
+        )
 
     statements = _read_comments(directory / COMMENTS)
     known = {s.id for s in statements}
@@ -343,7 +378,7 @@ def read_export(directory: str | os.PathLike[str]) -> PolisExport:
         groups, table_votes = _read_participants_votes(directory / PARTICIPANTS_VOTES, known, votes=not has_votes)
     votes = _read_votes(directory / VOTES, known) if has_votes else table_votes
     if votes is None:  # not reached: one of the two files is there (checked above)
-        raise PolisFormatError(VOTES, None, "missing file")
+        raise PolisFormatError(VOTES, None, gettext_noop("missing file"))
     return PolisExport(statements=tuple(statements), votes=votes, groups=groups, summary=summary)
 
 
@@ -354,7 +389,7 @@ def _lines(path: Path, name: str) -> Iterator[str]:
         try:
             for number, line in enumerate(handle, 1):
                 if "\x00" in line:
-                    raise PolisFormatError(name, number, "a NUL byte: this is not a CSV text file")
+                    raise PolisFormatError(name, number, gettext_noop("a NUL byte: this is not a CSV text file"))
                 yield line
         except UnicodeDecodeError:
             raise _not_utf8(path, name) from None
@@ -371,10 +406,13 @@ def _not_utf8(path: Path, name: str) -> PolisFormatError:
                 return PolisFormatError(
                     name,
                     number,
-                    f"not UTF-8 text (byte 0x{raw[error.start]:02x} at byte {error.start + 1} of the line); "
-                    "save the file as UTF-8",
+                    gettext_noop(
+                        "not UTF-8 text (byte %(byte)s at byte %(position)s of the line); save the file as UTF-8"
+                    ),
+                    byte=f"0x{raw[error.start]:02x}",
+                    position=error.start + 1,
                 )
-    return PolisFormatError(name, None, "not UTF-8 text; save the file as UTF-8")
+    return PolisFormatError(name, None, gettext_noop("not UTF-8 text; save the file as UTF-8"))
 
 
 def _table(
@@ -386,16 +424,16 @@ def _table(
     try:
         header = next(reader)
     except StopIteration:
-        raise PolisFormatError(name, 1, "empty file, expected a header row") from None
+        raise PolisFormatError(name, 1, gettext_noop("empty file, expected a header row")) from None
     except csv.Error as error:
-        raise PolisFormatError(name, 1, f"unreadable CSV ({error})") from None
+        raise PolisFormatError(name, 1, _UNREADABLE, error=str(error)) from None
     header = [column.strip() for column in header]
     missing = [column for column in required if column not in header]
     if missing:
-        raise PolisFormatError(name, 1, f"missing column(s): {', '.join(missing)}")
+        raise PolisFormatError(name, 1, gettext_noop("missing column(s): %(columns)s"), columns=", ".join(missing))
     duplicated = [column for column, count in Counter(header).items() if count > 1]
     if duplicated:
-        raise PolisFormatError(name, 1, f"duplicate column(s): {', '.join(duplicated)}")
+        raise PolisFormatError(name, 1, gettext_noop("duplicate column(s): %(columns)s"), columns=", ".join(duplicated))
     return header, {column: index for index, column in enumerate(header)}, _records(reader, name, len(header))
 
 
@@ -407,11 +445,17 @@ def _records(reader: Any, name: str, width: int) -> Iterator[tuple[int, list[str
         except StopIteration:
             return
         except csv.Error as error:
-            raise PolisFormatError(name, line, f"unreadable CSV ({error})") from None
+            raise PolisFormatError(name, line, _UNREADABLE, error=str(error)) from None
         if not record or record == [""]:
             continue
         if len(record) != width:
-            raise PolisFormatError(name, line, f"expected {width} fields, found {len(record)}")
+            raise PolisFormatError(
+                name,
+                line,
+                gettext_noop("expected %(expected)s fields, found %(found)s"),
+                expected=width,
+                found=len(record),
+            )
         yield line, record
 
 
@@ -429,10 +473,18 @@ def _integer(value: str, name: str, line: int, column: str) -> int:
         except ValueError:
             real = math.nan
         if not (math.isfinite(real) and real == int(real)):
-            raise PolisFormatError(name, line, f"{column} {value!r} is not an integer") from None
+            raise PolisFormatError(
+                name, line, gettext_noop("%(column)s %(value)s is not an integer"), column=column, value=repr(value)
+            ) from None
         number = int(real)
     if not INT64_MIN <= number <= INT64_MAX:
-        raise PolisFormatError(name, line, f"{column} {value!r} is out of range (more than a 64-bit integer)")
+        raise PolisFormatError(
+            name,
+            line,
+            gettext_noop("%(column)s %(value)s is out of range (more than a 64-bit integer)"),
+            column=column,
+            value=repr(value),
+        )
     return number
 
 
@@ -440,7 +492,10 @@ def _timestamp(value: str, name: str, line: int) -> int | None:
     timestamp = _optional_integer(value, name, line, "timestamp")
     if timestamp is not None and not TIMESTAMP_MIN <= timestamp <= TIMESTAMP_MAX:
         raise PolisFormatError(
-            name, line, f"timestamp {value!r} is out of range (milliseconds since 1970 for a year from 1 to 9999)"
+            name,
+            line,
+            gettext_noop("timestamp %(value)s is out of range (milliseconds since 1970 for a year from 1 to 9999)"),
+            value=repr(value),
         )
     return timestamp
 
@@ -448,7 +503,9 @@ def _timestamp(value: str, name: str, line: int) -> int | None:
 def _flag(value: str, name: str, line: int, column: str) -> bool:
     flag = FLAG_VALUES.get(value.strip().lower())
     if flag is None:
-        raise PolisFormatError(name, line, f"{column} {value!r} is not true or false")
+        raise PolisFormatError(
+            name, line, gettext_noop("%(column)s %(value)s is not true or false"), column=column, value=repr(value)
+        )
     return flag
 
 
@@ -462,12 +519,16 @@ def _read_comments(path: Path) -> list[PolisStatement]:
         statement_id = _integer(row[at_id], COMMENTS, line, "comment-id")
         if statement_id in first_line:
             raise PolisFormatError(
-                COMMENTS, line, f"duplicate row: comment-id {statement_id} already on line {first_line[statement_id]}"
+                COMMENTS,
+                line,
+                gettext_noop("duplicate row: comment-id %(id)s already on line %(first)s"),
+                id=statement_id,
+                first=first_line[statement_id],
             )
         first_line[statement_id] = line
         moderated = _integer(row[at_moderated], COMMENTS, line, "moderated")
         if moderated not in (MODERATED_OUT, UNMODERATED, ACCEPTED):
-            raise PolisFormatError(COMMENTS, line, f"moderated {row[at_moderated]!r} is not -1, 0 or 1")
+            raise PolisFormatError(COMMENTS, line, _NOT_A_VOTE, column="moderated", value=repr(row[at_moderated]))
         statements.append(
             PolisStatement(
                 id=statement_id,
@@ -479,12 +540,15 @@ def _read_comments(path: Path) -> list[PolisStatement]:
             )
         )
     if not statements:
-        raise PolisFormatError(COMMENTS, None, "no statements: the file has a header row and nothing else")
+        raise PolisFormatError(
+            COMMENTS, None, gettext_noop("no statements: the file has a header row and nothing else")
+        )
     statements.sort(key=lambda s: s.id)
     return statements
 
 
-def _vote(value: str, name: str, line: int, what: str) -> int:
+def _vote(value: str, name: str, line: int, *, comment: str | None = None) -> int:
+    """A vote in the "vote" column of votes.csv, or in the column of `comment` in participants-votes.csv."""
     vote = VOTE_VALUES.get(value.strip())
     if vote is None:
         try:
@@ -492,8 +556,16 @@ def _vote(value: str, name: str, line: int, what: str) -> int:
         except ValueError:
             number = math.nan
         vote = int(number) if number in (-1.0, 0.0, 1.0) else None
+    if vote is None and comment is not None:
+        raise PolisFormatError(
+            name,
+            line,
+            gettext_noop("vote on comment %(comment)s: %(value)s is not -1, 0 or 1"),
+            comment=comment,
+            value=repr(value),
+        )
     if vote is None:
-        raise PolisFormatError(name, line, f"{what} {value!r} is not -1, 0 or 1")
+        raise PolisFormatError(name, line, _NOT_A_VOTE, column="vote", value=repr(value))
     return vote
 
 
@@ -517,7 +589,13 @@ def _read_votes(path: Path, known: set[int]) -> PolisVotes:
             except ValueError:
                 comment = _integer(row[at_comment], VOTES, line, "comment-id")
             if comment not in known:
-                raise PolisFormatError(VOTES, line, f"unknown statement: comment-id {comment} is not in {COMMENTS}")
+                raise PolisFormatError(
+                    VOTES,
+                    line,
+                    gettext_noop("unknown statement: comment-id %(id)s is not in %(file)s"),
+                    id=comment,
+                    file=COMMENTS,
+                )
             try:
                 voter = int(row[at_voter])
             except ValueError:
@@ -526,7 +604,7 @@ def _read_votes(path: Path, known: set[int]) -> PolisVotes:
                 voter = _integer(row[at_voter], VOTES, line, "voter-id")  # raises: out of range
             vote = VOTE_VALUES.get(row[at_vote])
             if vote is None:
-                vote = _vote(row[at_vote], VOTES, line, "vote")
+                vote = _vote(row[at_vote], VOTES, line)
             text = row[at_time]
             try:
                 stamp: int | None = int(text) if text else None
@@ -594,8 +672,15 @@ def _latest_votes(
         raise PolisFormatError(
             VOTES,
             int(lines[row]),
-            f"duplicate row: voter {int(voter[row])} on comment {int(comment[row])} at timestamp {timestamp} "
-            f"already voted {int(value[earlier])} on line {int(lines[earlier])}",
+            gettext_noop(
+                "duplicate row: voter %(voter)s on comment %(comment)s at timestamp %(timestamp)s "
+                "already voted %(vote)s on line %(first)s"
+            ),
+            voter=int(voter[row]),
+            comment=int(comment[row]),
+            timestamp=timestamp,
+            vote=int(value[earlier]),
+            first=int(lines[earlier]),
         )
     # Each pair's latest time is its last group of rows; of a group (the same vote, repeated), the
     # first row is kept.
@@ -621,11 +706,17 @@ def _read_participants_votes(
             raise PolisFormatError(
                 PARTICIPANTS_VOTES,
                 1,
-                f"column {column!r} is neither one of {', '.join(PARTICIPANT_COLUMNS)} nor a comment id",
+                gettext_noop("column %(column)s is neither one of %(columns)s nor a comment id"),
+                column=repr(column),
+                columns=", ".join(PARTICIPANT_COLUMNS),
             ) from None
         if statement_id not in known:
             raise PolisFormatError(
-                PARTICIPANTS_VOTES, 1, f"unknown statement: column {column!r} is not a comment-id in {COMMENTS}"
+                PARTICIPANTS_VOTES,
+                1,
+                gettext_noop("unknown statement: column %(column)s is not a comment-id in %(file)s"),
+                column=repr(column),
+                file=COMMENTS,
             )
         comment_columns.append((index, column, statement_id))
     at_participant, at_group = columns["participant"], columns["group-id"]
@@ -638,7 +729,9 @@ def _read_participants_votes(
             raise PolisFormatError(
                 PARTICIPANTS_VOTES,
                 line,
-                f"duplicate row: participant {participant} already on line {first_line[participant]}",
+                gettext_noop("duplicate row: participant %(participant)s already on line %(first)s"),
+                participant=participant,
+                first=first_line[participant],
             )
         first_line[participant] = line
         groups[participant] = _optional_integer(row[at_group], PARTICIPANTS_VOTES, line, "group-id")
@@ -650,7 +743,7 @@ def _read_participants_votes(
                 continue
             vote = VOTE_VALUES.get(cell)
             if vote is None:
-                vote = _vote(cell, PARTICIPANTS_VOTES, line, f"vote on comment {column}:")
+                vote = _vote(cell, PARTICIPANTS_VOTES, line, comment=column)
             participants.append(participant)
             statements.append(statement_id)
             values.append(vote)
@@ -666,7 +759,7 @@ def _read_summary(path: Path) -> dict[str, str]:
     summary: dict[str, str] = {}
     for line, (key, value) in _records(csv.reader(_lines(path, SUMMARY)), SUMMARY, 2):
         if key in summary:
-            raise PolisFormatError(SUMMARY, line, f"duplicate row: key {key!r}")
+            raise PolisFormatError(SUMMARY, line, gettext_noop("duplicate row: key %(key)s"), key=repr(key))
         summary[key] = value
     return summary
 

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from heard.conversations import selectors
 from heard.conversations.enums import StatementStatus
 from heard.conversations.models import Conversation, Statement
+from heard.core.numbers import grouped
 from heard.core.text import spreadsheet_safe
 
 MAP_SIZE = 400  # the SVG's width and height
@@ -271,15 +272,16 @@ def report_context(conversation: Conversation) -> dict[str, Any]:
 
 
 # --- sentences the page and the PDF share (the same msgids as the templates' blocktranslate) -----------
+# Counts in them are grouped by thousands ("12,000 people"); the plural is chosen by the number itself.
 
 
 def headline(counts: dict[str, int]) -> str:
-    votes = ngettext("%(votes)s vote", "%(votes)s votes", counts["votes"]) % {"votes": counts["votes"]}
+    votes = ngettext("%(votes)s vote", "%(votes)s votes", counts["votes"]) % {"votes": grouped(counts["votes"])}
     statements = ngettext("%(statements)s statement", "%(statements)s statements", counts["statements"]) % {
-        "statements": counts["statements"]
+        "statements": grouped(counts["statements"])
     }
     people = ngettext("%(people)s person", "%(people)s people", counts["participants"]) % {
-        "people": counts["participants"]
+        "people": grouped(counts["participants"])
     }
     return _("%(votes)s cast on %(statements)s by %(people)s.") % {
         "votes": votes,
@@ -291,7 +293,7 @@ def headline(counts: dict[str, int]) -> str:
 def clustered_sentence(clustered: int, groups: int) -> str:
     in_groups = ngettext("%(n)s group", "%(n)s groups", groups) % {"n": groups}
     return ngettext("%(n)s person falls into %(groups)s.", "%(n)s people fall into %(groups)s.", clustered) % {
-        "n": clustered,
+        "n": grouped(clustered),
         "groups": in_groups,
     }
 
@@ -306,7 +308,7 @@ def map_caption(groups: list[dict[str, Any]]) -> str:
 def group_title(name: str, size: int) -> str:
     return ngettext("Group %(name)s (%(size)s person)", "Group %(name)s (%(size)s people)", size) % {
         "name": name,
-        "size": size,
+        "size": grouped(size),
     }
 
 

@@ -1,11 +1,12 @@
 """The report of a conversation as a PDF: text people can select and search, the map drawn as vector
-graphics (reportlab). reportlab is imported inside the functions that draw: it takes a third of a
-second to import, which every web process and test run would otherwise pay for a download few ask for."""
+graphics (reportlab), in DejaVu Sans so that statements in any Latin, Greek or Cyrillic letters keep
+them (see `heard.core.pdf_fonts`). reportlab is imported inside the functions that draw: it takes a
+third of a second to import, which every web process and test run would otherwise pay for a download
+few ask for."""
 
 from __future__ import annotations
 
 import io
-import unicodedata
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -28,6 +29,12 @@ from heard.conversations.report import (
     shown_statements_stamp,
     time_stamp,
 )
+from heard.core.numbers import grouped
+from heard.core.pdf_fonts import pdf_fonts, pdf_printable
+
+# Part of the cache key: changed whenever the PDF's layout or fonts change, so copies made before are
+# not served until their map changes.
+PDF_LAYOUT = "2"
 
 
 def _pdf_key(conversation: Conversation) -> str:
@@ -36,6 +43,7 @@ def _pdf_key(conversation: Conversation) -> str:
     return ":".join(
         [
             "conversations:report-pdf",
+            PDF_LAYOUT,
             str(conversation.pk),
             time_stamp(conversation.analysed_at),
             time_stamp(conversation.updated_at),
@@ -52,22 +60,8 @@ def _pdf_language() -> str:
 
 
 def _pdf_text(text: Any) -> str:
-    """Text for a paragraph of the PDF (which reads markup): see `_pdf_plain`, and escaped."""
-    return escape(_pdf_plain(text))
-
-
-def _pdf_plain(text: Any) -> str:
-    """Text the PDF's standard fonts can show: letters outside Windows-1252 written without their
-    accents (ŵ as w) rather than as boxes. The HTML report carries the exact text."""
-    kept = []
-    for character in str(text):
-        try:
-            character.encode("cp1252")
-        except UnicodeEncodeError:
-            plain = "".join(c for c in unicodedata.normalize("NFKD", character) if not unicodedata.combining(c))
-            character = plain if plain.isascii() and plain else "?"
-        kept.append(character)
-    return "".join(kept)
+    """Text for a paragraph of the PDF (which reads markup): as its fonts show it, and escaped."""
+    return escape(pdf_printable(text))
 
 
 def _mark(shape: str, x: float, y: float, colour: Any, size: float = 3.0) -> Any:
@@ -106,6 +100,7 @@ def _pdf_map(context: dict[str, Any], width: float) -> Any:
     from reportlab.graphics.shapes import Circle, Drawing, Rect, String
     from reportlab.lib import colors
 
+    _regular, bold = pdf_fonts()
     scale = width / MAP_SIZE
     drawing = Drawing(width, width)
     drawing.add(Rect(0, 0, width, width, fillColor=colors.white, strokeColor=colors.HexColor("#c8ccd4")))
@@ -117,7 +112,7 @@ def _pdf_map(context: dict[str, Any], width: float) -> Any:
     for group in context["groups"]:
         x, y = group["cx"] * scale, width - group["cy"] * scale
         drawing.add(Circle(x + 5, y + 5, 9, fillColor=colors.white, strokeColor=colors.HexColor(group["colour"])))
-        drawing.add(String(x + 5, y + 0.5, group["name"], fontName="Helvetica-Bold", fontSize=12, textAnchor="middle"))
+        drawing.add(String(x + 5, y + 0.5, group["name"], fontName=bold, fontSize=12, textAnchor="middle"))
     return drawing
 
 
@@ -128,9 +123,13 @@ def _pdf_story(context: dict[str, Any]) -> list[Any]:
     from reportlab.lib.units import mm
     from reportlab.platypus import KeepTogether, ListFlowable, Paragraph, Spacer, Table, TableStyle
 
+    regular, bold = pdf_fonts()
     styles = getSampleStyleSheet()
-    body = styles["BodyText"]
+    body = ParagraphStyle("body", parent=styles["BodyText"], fontName=regular)
     small = ParagraphStyle("small", parent=body, fontSize=9, leading=11)
+    title_style = ParagraphStyle("title", parent=styles["Title"], fontName=bold)
+    heading2 = ParagraphStyle("heading2", parent=styles["Heading2"], fontName=bold)
+    heading3 = ParagraphStyle("heading3", parent=styles["Heading3"], fontName=bold)
     conversation: Conversation = context["conversation"]
     counts = context["counts"]
     line = colors.HexColor("#c8ccd4")
@@ -138,7 +137,7 @@ def _pdf_story(context: dict[str, Any]) -> list[Any]:
     def table(rows: list[list[Any]], widths: list[float], *, numbers_from: int) -> Table:
         """A table with a header row, its columns from `numbers_from` on (numbers) aligned right."""
         found = Table(
-            [[_pdf_plain(cell) if isinstance(cell, str) else cell for cell in row] for row in rows],
+            [[pdf_printable(cell) if isinstance(cell, str) else cell for cell in row] for row in rows],
             colWidths=widths,
             hAlign="LEFT",
             repeatRows=1,
@@ -146,7 +145,8 @@ def _pdf_story(context: dict[str, Any]) -> list[Any]:
         found.setStyle(
             TableStyle(
                 [
-                    ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+                    ("FONTNAME", (0, 0), (-1, -1), regular),
+                    ("FONTNAME", (0, 0), (-1, 0), bold),
                     ("FONTSIZE", (0, 0), (-1, -1), 9),
                     ("LINEBELOW", (0, 0), (-1, -1), 0.5, line),
                     ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -157,7 +157,9 @@ def _pdf_story(context: dict[str, Any]) -> list[Any]:
         return found
 
     def bullets(items: list[str]) -> Any:
-        return ListFlowable([Paragraph(item, body) for item in items], bulletType="bullet", leftIndent=12)
+        return ListFlowable(
+            [Paragraph(item, body) for item in items], bulletType="bullet", bulletFontName=regular, leftIndent=12
+        )
 
     if conversation.analysed_at:
         dated = _("%(organisation)s · map as of %(date)s") % {
@@ -170,13 +172,13 @@ def _pdf_story(context: dict[str, Any]) -> list[Any]:
             "date": date_format(timezone.localdate(), "j F Y"),
         }
     story: list[Any] = [
-        Paragraph(_pdf_text(_("Where people stand: %(topic)s") % {"topic": conversation.topic}), styles["Title"]),
+        Paragraph(_pdf_text(_("Where people stand: %(topic)s") % {"topic": conversation.topic}), title_style),
         Paragraph(_pdf_text(dated), body),
         Paragraph(_pdf_text(headline(counts)), body),
     ]
     if not context["enough"]:
         story += [
-            Paragraph(_pdf_text(_("Not enough votes yet")), styles["Heading2"]),
+            Paragraph(_pdf_text(_("Not enough votes yet")), heading2),
             Paragraph(
                 _pdf_text(_("The map of opinions appears once enough people have voted on enough statements.")),
                 body,
@@ -185,7 +187,7 @@ def _pdf_story(context: dict[str, Any]) -> list[Any]:
     else:
         groups = context["groups"]
         story += [
-            Paragraph(_pdf_text(_("The map of opinions")), styles["Heading2"]),
+            Paragraph(_pdf_text(_("The map of opinions")), heading2),
             Paragraph(
                 _pdf_text(
                     _("People who voted alike are close together.")
@@ -202,14 +204,14 @@ def _pdf_story(context: dict[str, Any]) -> list[Any]:
         for group in groups:
             mark = Drawing(10, 10)
             mark.add(_mark(group["shape"], 5, 5, colors.HexColor(group["colour"]), size=4))
-            rows.append([group["name"], mark, str(group["size"]), f"{round(100 * group['share'])}%"])
+            rows.append([group["name"], mark, grouped(group["size"]), f"{round(100 * group['share'])}%"])
         story += [
-            Paragraph(_pdf_text(_("The groups")), styles["Heading3"]),
+            Paragraph(_pdf_text(_("The groups")), heading3),
             table(rows, [20 * mm, 30 * mm, 25 * mm, 20 * mm], numbers_from=2),
-            Paragraph(_pdf_text(_("What sets each group apart")), styles["Heading2"]),
+            Paragraph(_pdf_text(_("What sets each group apart")), heading2),
         ]
         for group in groups:
-            title = Paragraph(_pdf_text(group_title(group["name"], group["size"])), styles["Heading3"])
+            title = Paragraph(_pdf_text(group_title(group["name"], group["size"])), heading3)
             if group["repness"]:
                 said = [
                     _pdf_text(f"{percent_said(item['direction'], item['percent'])} “{item['text']}”")
@@ -218,7 +220,7 @@ def _pdf_story(context: dict[str, Any]) -> list[Any]:
                 story.append(KeepTogether([title, bullets(said)]))
             else:
                 story += [title, Paragraph(_pdf_text(_("No statement sets this group clearly apart yet.")), body)]
-    story.append(Paragraph(_pdf_text(_("Where people agree across groups")), styles["Heading2"]))
+    story.append(Paragraph(_pdf_text(_("Where people agree across groups")), heading2))
     if context["consensus"]:
         story.append(
             bullets(
@@ -230,14 +232,14 @@ def _pdf_story(context: dict[str, Any]) -> list[Any]:
         )
     else:
         story.append(Paragraph(_pdf_text(_("None yet.")), body))
-    story.append(Paragraph(_pdf_text(_("Where groups differ most")), styles["Heading2"]))
+    story.append(Paragraph(_pdf_text(_("Where groups differ most")), heading2))
     if context["divisive"]:
         story.append(bullets([_pdf_text(f"“{item['text']}”") for item in context["divisive"]]))
     else:
         story.append(Paragraph(_pdf_text(_("None yet.")), body))
-    story.append(Paragraph(_pdf_text(_("Votes over time")), styles["Heading2"]))
+    story.append(Paragraph(_pdf_text(_("Votes over time")), heading2))
     if context["by_day"]:
-        days = [[_("Day"), _("Votes")], *([day, str(n)] for day, n in context["by_day"])]
+        days = [[_("Day"), _("Votes")], *([day, grouped(n)] for day, n in context["by_day"])]
         story.append(table(days, [30 * mm, 25 * mm], numbers_from=1))
     else:
         story.append(Paragraph(_pdf_text(_("No votes yet.")), body))

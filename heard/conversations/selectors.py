@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import Case, Count, F, Q, QuerySet, Value, When
@@ -7,10 +8,14 @@ from django.db.models.functions import TruncDate
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from heard.conversations.enums import StatementStatus
-from heard.conversations.models import Conversation, Participant, Statement, Vote
+from heard.conversations.enums import ImportStatus, StatementStatus
+from heard.conversations.models import Conversation, Participant, PolisImport, Statement, Vote
 from heard.organisations import roles
 from heard.organisations.enums import Role
+
+# The conveners' list shows the Pol.is imports under way, and those that failed in this long.
+RECENT_IMPORTS = dt.timedelta(days=7)
+RECENT_IMPORTS_SHOWN = 10
 
 
 def open_conversations() -> QuerySet[Conversation]:
@@ -139,3 +144,24 @@ def conversations_for_manage(user: Any) -> QuerySet[Conversation]:
     )
     conversations = roles.within_organisations_with(conversations, user, Role.CONVENER)
     return conversations.order_by("-opens_at", "-pk")
+
+
+def polis_import_for_status(request: Any, import_id: int, **_: Any) -> PolisImport:
+    """An import with its organisation (for the permission) and its conversation, if made."""
+    return get_object_or_404(
+        PolisImport.objects.select_related("organisation", "conversation").defer(
+            "conversation__analysis", "conversation__summary"
+        ),
+        pk=import_id,
+    )
+
+
+def polis_imports_for_manage(user: Any) -> list[PolisImport]:
+    """The recent imports of this person's organisations that are under way or failed, newest first
+    (those done are conversations in the list)."""
+    imports = PolisImport.objects.filter(
+        created_at__gte=timezone.now() - RECENT_IMPORTS,
+        status__in=(ImportStatus.QUEUED, ImportStatus.RUNNING, ImportStatus.FAILED),
+    ).select_related("organisation")
+    imports = roles.within_organisations_with(imports, user, Role.CONVENER)
+    return list(imports.order_by("-created_at", "-pk")[:RECENT_IMPORTS_SHOWN])

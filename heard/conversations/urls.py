@@ -1,6 +1,6 @@
 from django.urls import path
 
-from heard.conversations.views import manage, public, reports
+from heard.conversations.views import imports, manage, public, reports
 
 app_name = "conversations"
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("conversations/<slug:slug>/statements.csv", reports.statements_csv, name="statements_csv"),
     path("manage/conversations/", manage.conversations_manage, name="manage"),
     path("manage/conversations/import/", manage.polis_import, name="manage_import"),
+    path("manage/conversations/imports/<int:import_id>/", imports.polis_import_status, name="manage_import_status"),
     path("manage/conversations/<slug:slug>/", manage.conversation_manage, name="manage_conversation"),
     path(
         "manage/conversations/<slug:slug>/statements/<int:pk>/",

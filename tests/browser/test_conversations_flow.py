@@ -1,18 +1,18 @@
 """The conversations acceptance flow in a browser. A convener sets up a conversation. Anonymous
 participants vote in separate browsers: three with JavaScript (htmx answers in place) and one
 without. One of them adds a statement, which nobody sees until the convener shows it. The map
-forms and the report reads as it should. Then a real Pol.is export is imported and its groups are
-shown. Each page on the way passes axe, and the voting pages run under the real content security
-policy."""
+forms and the report reads as it should. Then a real Pol.is export is imported, its status page is
+followed until it is done, and its groups are shown. Each page on the way passes axe, and the voting
+pages and the import's status page run under the real content security policy."""
 
 from __future__ import annotations
 
 import io
 import zipfile
 
-from heard.conversations import services
-from heard.conversations.enums import StatementStatus
-from heard.conversations.models import Conversation, Participant, Statement, Vote
+from heard.conversations import services, tasks
+from heard.conversations.enums import ImportStatus, StatementStatus
+from heard.conversations.models import Conversation, Participant, PolisImport, Statement, Vote
 from tests.browser.conftest import axe_violations
 from tests.conversations.polis_data import here
 
@@ -59,8 +59,9 @@ def _vote_through(page, camp: int, *, javascript: bool) -> int:
 
 
 def test_set_up_vote_moderate_map_and_import(
-    transactional_db, browser, live_server, page_for, provider, convener
+    transactional_db, browser, live_server, page_for, provider, convener, settings, tmp_path
 ) -> None:
+    settings.MEDIA_ROOT = tmp_path  # where the Pol.is upload waits for its task
     # The convener sets up the conversation with its first statements.
     staff = page_for(convener)
     staff.goto("/manage/conversations/")
@@ -144,8 +145,28 @@ def test_set_up_vote_moderate_map_and_import(
     staff.get_by_label("Pol.is export", exact=True).set_input_files(
         files=[{"name": "canadian.zip", "mimeType": "application/zip", "buffer": archive.getvalue()}]
     )
+    # The upload is checked at once, then written by a task; held in the queue here, as when the
+    # worker has not got to it yet.
+    immediate = settings.TASKS
+    settings.TASKS = {"default": {**immediate["default"], "BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     staff.get_by_role("button", name="Import", exact=True).click()
+    staff.wait_for_url("**/manage/conversations/imports/*/")
+    assert staff.get_by_text("Waiting to start", exact=True).is_visible()
+    _no_axe_problems(staff)
+    strict = page_for(convener, bypass_csp=False)  # the same page, under the real policy
+    strict.goto(staff.url)
+    # The worker runs it; the status page, asking again by itself (htmx), shows it done.
+    settings.TASKS = immediate
+    polis_import = PolisImport.objects.get()
+    tasks.import_polis_export.call(import_id=polis_import.pk)
+    for page in (staff, strict):
+        page.get_by_text("Imported", exact=True).wait_for()
+    assert strict.csp_violations == []
+    polis_import.refresh_from_db()
+    assert polis_import.status == ImportStatus.DONE
+    _no_axe_problems(staff)
     imported = Conversation.objects.exclude(pk=conversation.pk).get()
+    staff.get_by_role("link", name=f"Go to {imported.topic}").click()
     assert staff.url.endswith(f"/manage/conversations/{imported.slug}/")
     reader.goto(f"/conversations/{imported.slug}/report/")
     assert reader.get_by_text("Not enough votes yet").count() == 0

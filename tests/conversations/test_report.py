@@ -90,24 +90,67 @@ def stored_without_digest(conversation: Conversation, analysis: dict[str, Any]) 
     return conversation
 
 
+def _stream(content: bytes) -> bytes:
+    """A PDF object's stream, decoded (ASCII85 and Flate, as reportlab writes them)."""
+    found = re.search(rb"<<(.*?)>>\s*stream\r?\n(.*?)endstream", content, re.DOTALL)
+    if found is None:
+        return b""
+    head, data = found.groups()
+    if b"/ASCII85Decode" in head:
+        data = base64.a85decode(data.strip().removesuffix(b"~>"))
+    if b"/FlateDecode" in head:
+        data = zlib.decompress(data)
+    return data
+
+
+def pdf_fonts_shown(body: bytes) -> list[tuple[str, str]]:
+    """Each string a PDF shows, with the font it is shown in and as a reader copying it gets it:
+    through its font's ToUnicode map (reportlab numbers the letters of an embedded TrueType subset in
+    the order they are first used), as Windows-1252 in a standard font. A text object opens with
+    ("", "BT") and each wrapped line with ("", "T*")."""
+    objects = dict(re.findall(rb"(\d+) 0 obj\s*(.*?)endobj", body, re.DOTALL))
+    fonts: dict[bytes, tuple[str, dict[int, str] | None]] = {}
+    for content in objects.values():
+        name = re.search(rb"/Name /(\S+)", content)
+        base = re.search(rb"/BaseFont /(\S+)", content)
+        if b"/Type /Font" not in content or not name or not base:
+            continue
+        to_unicode = re.search(rb"/ToUnicode (\d+) 0 R", content)
+        letters = None
+        if to_unicode:
+            cmap = _stream(objects[to_unicode.group(1)])
+            letters = {int(code, 16): chr(int(char, 16)) for code, char in re.findall(rb"<(\w\w)> <(\w+)>", cmap)}
+        fonts[name.group(1)] = (base.group(1).decode(), letters)
+    shown = []
+    for page in re.findall(rb"/Contents (\d+) 0 R", body):
+        font = ("", None)
+        for token in re.finditer(
+            rb"/(\S+) [\d.]+ Tf|\(((?:\\.|[^\\)])*)\)\s*Tj|\bT\*|\bBT\b", _stream(objects[page]), re.DOTALL
+        ):
+            if token.group(1):
+                font = fonts[token.group(1)]
+            elif token.group(0) in (b"BT", b"T*"):
+                shown.append(("", token.group(0).decode()))
+            else:
+                raw = re.sub(rb"\\([0-7]{1,3}|.)", _unescape, token.group(2))
+                name, letters = font
+                text = "".join(letters[code] for code in raw) if letters else raw.decode("cp1252")
+                shown.append((name, text))
+    return shown
+
+
 def pdf_text(body: bytes) -> str:
     """The text a PDF shows, a line per text object (a paragraph, a table cell, a letter on the
-    map; a paragraph's wrapped lines joined by a space): its content streams decoded (ASCII85 and
-    Flate, as reportlab writes them) and the literal strings they show unescaped."""
-    lines = []
-    for head, data in re.findall(rb"<<(.*?)>>\s*stream\r?\n(.*?)endstream", body, re.DOTALL):
-        if b"/ASCII85Decode" in head:
-            data = base64.a85decode(data.strip().removesuffix(b"~>"))
-        if b"/FlateDecode" in head:
-            data = zlib.decompress(data)
-        for text_object in re.findall(rb"BT(.*?)ET", data, re.DOTALL):
-            wrapped = [
-                b"".join(re.findall(rb"\(((?:\\.|[^\\)])*)\)\s*Tj", line, re.DOTALL))
-                for line in re.split(rb"\bT\*", text_object)
-            ]
-            lines.append(b" ".join(line for line in wrapped if line))
-    unescaped = [re.sub(rb"\\([0-7]{1,3}|.)", _unescape, line).decode("cp1252") for line in lines]
-    return "\n".join(unescaped)
+    map; a paragraph's wrapped lines joined by a space), as a reader copying it gets it."""
+    lines: list[list[str]] = []
+    for font, text in pdf_fonts_shown(body):
+        if not font and text == "BT":
+            lines.append([""])
+        elif not font:
+            lines[-1].append("")
+        else:
+            lines[-1][-1] += text
+    return "\n".join(" ".join(part for part in line if part) for line in lines)
 
 
 def _unescape(match: re.Match[bytes]) -> bytes:
@@ -146,9 +189,40 @@ def test_report_pdf_says_when_there_are_not_enough_votes(client, conversation) -
 
 
 def test_report_pdf_keeps_markup_as_text_and_shows_letters_its_fonts_lack(client, conversation) -> None:
-    Conversation.objects.filter(pk=conversation.pk).update(topic="Gŵyl & <parks>")
+    Conversation.objects.filter(pk=conversation.pk).update(topic="Gŵyl & <parks> 公园")
     text = pdf_text(client.get(url("report_pdf", conversation)).content)
-    assert "Where people stand: Gwyl & <parks>" in text
+    assert "Where people stand: Gŵyl & <parks> ??" in text  # no Chinese in its fonts: not an empty box
+
+
+def test_report_pdf_keeps_every_letter_of_latin_greek_and_cyrillic(client, conversation) -> None:
+    written = "Zażółć gęślą jaźń – Ελληνικά – Кириллица"
+    Statement.objects.filter(conversation=conversation, text="Recycling is confusing.").update(text=written)
+    mapped(conversation)
+    body = client.get(url("report_pdf", conversation)).content
+    assert f"“{written}”" in pdf_text(body)
+    # Every letter is drawn from DejaVu Sans, embedded (as the subset used), not from a standard font.
+    assert {font.split("+")[-1] for font, text in pdf_fonts_shown(body) if font and text.strip()} <= {
+        "DejaVuSans",
+        "DejaVuSans-Bold",
+    }
+    assert re.search(rb"/FontFile2 \d+ 0 R\s*/FontName /[A-Z]{6}\+DejaVuSans ", body)
+    assert b"/Title (Where people stand: Bins)" in body
+    assert b"/Lang (en-GB)" in body
+
+
+def test_report_counts_are_grouped_by_thousands(client) -> None:
+    conversation = stored_without_digest(report_conversation(), planted([2400, 1200, 300, 95, 5]))
+    summary = {**conversation.summary, "votes_by_day": [["2025-03-01", 1250]]}
+    Conversation.objects.filter(pk=conversation.pk).update(summary=summary)
+    page = client.get(url("report", conversation)).content.decode()
+    pdf = pdf_text(client.get(url("report_pdf", conversation)).content)
+    for report_text in (page, pdf):
+        assert "12,000 votes cast on 3 statements by 4,000 people." in report_text
+        assert "4,000 people fall into 5 groups." in report_text
+        assert "Group A (2,400 people)" in report_text
+    assert "<td>2,400</td>" in page  # the groups' table
+    assert "<td>1,250</td>" in page  # votes per day
+    assert {"2,400", "60%", "1,250"} <= set(pdf.splitlines())  # the PDF's table cells
 
 
 def test_report_pdf_of_an_unknown_conversation_is_404(client, conversation) -> None:
@@ -232,8 +306,8 @@ def test_report_map_draws_at_most_the_cap_keeping_each_groups_share(client) -> N
     assert drawn[0] == pytest.approx(report.MAP_POINTS * 2400 / 4000, abs=2)
     assert drawn[2] == pytest.approx(report.MAP_POINTS * 300 / 4000, abs=2)
     assert drawn[4] >= 1  # a tiny group is still on the map
-    assert "4000 people fall into 5 groups." in page
-    assert "<td>2400</td>" in page  # every participant counts in the group sizes
+    assert "4,000 people fall into 5 groups." in page
+    assert "<td>2,400</td>" in page  # every participant counts in the group sizes
 
 
 def test_report_map_gives_five_groups_five_shapes_and_names_them_all(client) -> None:

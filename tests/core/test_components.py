@@ -7,6 +7,7 @@ import re
 from django import forms
 from django.core.paginator import Paginator
 from django.template import Context, Template
+from django.utils import translation
 
 
 class _ExampleForm(forms.Form):
@@ -82,3 +83,19 @@ def test_empty_state_and_card_render_their_text() -> None:
     assert "Be the first" in html
     html = _render('{% include "components/card.html" with title="Age Well" url="/o/age-well/" meta="Charity" %}')
     assert '<a href="/o/age-well/">Age Well</a>' in html
+
+
+def test_grouped_groups_a_count_by_thousands_the_readers_way() -> None:
+    assert _render("{{ n|grouped }} {{ big|grouped }} {{ small|grouped }}", n=12000, big=1234567, small=999) == (
+        "12,000 1,234,567 999"
+    )
+    with translation.override("fr"):
+        assert _render("{{ n|grouped }}", n=12000) == "12\xa0000"
+
+
+def test_grouped_leaves_other_numbers_and_anything_else_as_they_are() -> None:
+    # Only counts asked for are grouped: an id printed on its own stays whole, for links and attributes.
+    assert _render("{{ n }}", n=12000) == "12000"
+    assert _render("[{{ none|grouped }}] {{ word|grouped }} {{ flag|grouped }}", none="", word="many", flag=True) == (
+        "[] many True"
+    )

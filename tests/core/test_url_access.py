@@ -11,7 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from heard.api.enums import Scope
 from heard.api.services import token_create
 from heard.codesign.models import Challenge, Comment, Commitment
-from heard.conversations.models import Conversation, Statement
+from heard.conversations.models import Conversation, PolisImport, Statement
 from heard.core.permissions import access_of
 from heard.events.models import Event, Session
 from heard.frontline.models import Agency, FlagLink, Referral, RoutingRule
@@ -98,13 +98,15 @@ def _url(name: str, pattern: URLPattern, provider_slug: str, membership_id: int)
         if not poll.waves.exists():
             WaveFactory(poll=poll)
         ids.update(pk=question.pk, number=1, code="q1", fmt="csv")
-    if name.startswith("conversations:"):  # pages about a conversation and one of its statements
+    if name.startswith("conversations:"):  # pages about a conversation, one of its statements, a Pol.is import
         organisation = Organisation.objects.get(slug=provider_slug)
         conversation = Conversation.objects.filter(slug=provider_slug).first() or ConversationFactory(
             organisation=organisation, slug=provider_slug
         )
         statement = conversation.statements.first() or Statement.objects.create(conversation=conversation, text="Hm")
         ids["pk"] = statement.pk
+        polis_import = PolisImport.objects.filter(organisation=organisation).first()
+        ids["import_id"] = (polis_import or PolisImport.objects.create(organisation=organisation)).pk
     if name.startswith("codesign:"):  # pages about a challenge, an idea, a comment and a commitment
         organisation = Organisation.objects.get(slug=provider_slug)
         challenge = Challenge.objects.filter(slug=provider_slug).first() or ChallengeFactory(

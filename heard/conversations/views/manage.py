@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from heard.conversations import interchange, selectors, services
+from heard.conversations import imports, interchange, selectors, services
 from heard.conversations.enums import StatementStatus
 from heard.conversations.forms import (
     ConversationForm,
@@ -49,6 +49,7 @@ def _list_page(
         "conversations/manage/list.html",
         {
             "page": paginate(request, selectors.conversations_for_manage(request.user)),
+            "imports": selectors.polis_imports_for_manage(request.user),
             "query": page_query(request),
             "form": form,
             "import_form": import_form,
@@ -223,13 +224,13 @@ def polis_import(request: HttpRequest) -> HttpResponse:
         organisation = form.cleaned_data["organisation"]
         check(request.user, "conversations.manage", organisation)
         try:
-            conversation = interchange.import_zip(
+            polis_import = imports.polis_import_create(
                 upload=form.cleaned_data["export"], organisation=organisation, by=request.user
             )
         except ValidationError as error:
             # What is wrong with the file (which file inside, which line, why) goes beside it.
             add_validation_errors(form, ValidationError({"export": error.messages}))
         else:
-            messages.success(request, _("The export is imported: %(topic)s.") % {"topic": conversation.topic})
-            return see_other("conversations:manage_conversation", slug=conversation.slug)
+            # Checked, and written in the background: its page says how it is going.
+            return see_other("conversations:manage_import_status", import_id=polis_import.pk)
     return _list_page(request, form=ConversationForm(organisations=organisations), import_form=form, status=400)
