@@ -351,6 +351,10 @@ STORAGES = {
 MEDIA_URL = "/media/"
 # Pictures people attach to ideas (served through a view that checks the idea is on show).
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+# Uploads hold personal data (a Pol.is export waiting to be imported holds everyone's votes): readable
+# by the owner and the group the web and worker processes share, not by every user of the host.
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 
 # --- Logging --------------------------------------------------------------------------------------
 LOGGING = {

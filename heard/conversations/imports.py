@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -33,6 +34,14 @@ STALE_QUEUED = dt.timedelta(minutes=15)
 # An import still running after this never will finish: its worker stopped. A million votes take
 # about 10 s.
 STALE_RUNNING = dt.timedelta(hours=1)
+# How long the record of a finished import (its status, and why it failed) is kept.
+RETENTION = dt.timedelta(days=30)
+# Where uploads wait (see models.polis_upload_path), and how old a file there that no import refers
+# to must be before it is deleted (one being saved has no row yet).
+UPLOADS = "conversations/imports"
+ORPHAN_AGE = dt.timedelta(days=1)
+# At most this many of each kind of thing per housekeeping run: the work of a run stays bounded.
+TIDY_BATCH = 100
 
 
 def polis_import_create(*, organisation: Any, by: Any, upload: Any) -> PolisImport:
@@ -52,13 +61,15 @@ def _polis_import_keep(*, organisation: Any, by: Any, upload: Any) -> PolisImpor
     file_written(polis_import.file)
     polis_import.save()
     log_action(action="conversation.import_queued", by=by, target=polis_import, organisation_id=organisation.pk)
-    transaction.on_commit(lambda: import_polis_export.enqueue(import_id=polis_import.pk))
+    # Robust: the import is kept even if the queue cannot be reached just now; housekeeping queues it.
+    transaction.on_commit(lambda: import_polis_export.enqueue(import_id=polis_import.pk), robust=True)
     return polis_import
 
 
 def polis_import_run(*, import_id: int) -> None:
     """Write a queued import's conversation, all or nothing, and delete its upload. Runs once: the
-    same task run again (a worker retrying it) finds the import no longer queued and does nothing."""
+    same task run again (a worker retrying it, or housekeeping queueing it again) finds the import no
+    longer queued and does nothing."""
     claimed = PolisImport.objects.filter(pk=import_id, status=ImportStatus.QUEUED).update(
         status=ImportStatus.RUNNING, started_at=timezone.now()
     )
@@ -72,6 +83,10 @@ def polis_import_run(*, import_id: int) -> None:
         _delete_upload(polis_import)
 
 
+class _NoLongerRunning(Exception):
+    """Housekeeping ended the import as stopped while it ran: its conversation is not kept."""
+
+
 def _write(polis_import: PolisImport) -> None:
     try:
         with polis_import.file.open("rb") as upload:
@@ -80,44 +95,60 @@ def _write(polis_import: PolisImport) -> None:
             conversation = interchange.import_export(
                 export=export, organisation=polis_import.organisation, by=polis_import.by
             )
-            polis_import.status = ImportStatus.DONE
-            polis_import.conversation = conversation
-            polis_import.finished_at = timezone.now()
-            polis_import.save(update_fields=["status", "conversation", "finished_at"])
+            # Only while still running, in the same transaction as the conversation: an import that
+            # housekeeping has meanwhile said failed (telling the convener to upload it again) must
+            # not come back as done, with a second conversation after the new upload.
+            if not PolisImport.objects.filter(pk=polis_import.pk, status=ImportStatus.RUNNING).update(
+                status=ImportStatus.DONE, conversation=conversation, finished_at=timezone.now()
+            ):
+                raise _NoLongerRunning
+    except _NoLongerRunning:
+        logger.warning("Pol.is import %s was ended as stopped while it ran; nothing kept", polis_import.pk)
     except ValidationError as error:
         # Checked when uploaded, so the stored file was changed or damaged since.
-        _fail(polis_import, " ".join(error.messages))
+        _fail(polis_import, " ".join(error.messages), by=polis_import.by)
     except OSError:
         logger.warning("Pol.is import %s: the upload cannot be read", polis_import.pk, exc_info=True)
-        _fail(polis_import, _("The uploaded file could not be read again. Upload the export again."))
-    except Exception:
         _fail(
-            polis_import,
-            _(
-                "Something went wrong on our side while importing the export. Upload it again; if that "
-                "fails too, tell the team that runs this site."
-            ),
+            polis_import, _("The uploaded file could not be read again. Upload the export again."), by=polis_import.by
         )
+    except BaseException:
+        # Anything else, a worker told to stop included: say so now rather than after an hour.
+        try:
+            _fail(polis_import, _on_our_side(), by=polis_import.by)
+        except Exception:  # the original error matters more
+            logger.warning("Pol.is import %s: could not record its failure", polis_import.pk, exc_info=True)
         raise  # for the task's record and the logs
 
 
-def _fail(polis_import: PolisImport, error: str) -> None:
-    """Nothing of the conversation was kept (its transaction was rolled back); say why."""
-    polis_import.status = ImportStatus.FAILED
-    polis_import.error = error
-    polis_import.finished_at = timezone.now()
+def _on_our_side() -> str:
+    return _(
+        "Something went wrong on our side while importing the export. Upload it again; if that "
+        "fails too, tell the team that runs this site."
+    )
+
+
+def _fail(polis_import: PolisImport, error: str, *, by: Any, now: dt.datetime | None = None) -> bool:
+    """End a running import as failed, saying why (nothing of its conversation was kept: its
+    transaction was rolled back). Only if it is still running, so that a finish is never overwritten;
+    says whether it was."""
     with transaction.atomic():
-        polis_import.save(update_fields=["status", "error", "finished_at"])
-        log_action(
-            action="conversation.import_failed",
-            by=polis_import.by,
-            target=polis_import,
-            organisation_id=polis_import.organisation_id,
+        ended = PolisImport.objects.filter(pk=polis_import.pk, status=ImportStatus.RUNNING).update(
+            status=ImportStatus.FAILED, error=error, finished_at=now or timezone.now()
         )
+        if ended:
+            log_action(
+                action="conversation.import_failed",
+                by=by,
+                target=polis_import,
+                organisation_id=polis_import.organisation_id,
+            )
+    return bool(ended)
 
 
 def _delete_upload(polis_import: PolisImport) -> None:
-    """The export (statements, and every participant's votes) is kept no longer than it is needed."""
+    """The export (statements, and every participant's votes) is kept no longer than it is needed.
+    A file that cannot be deleted now is tried again by housekeeping."""
     if not polis_import.file:
         return
     try:
@@ -129,37 +160,70 @@ def _delete_upload(polis_import: PolisImport) -> None:
 
 
 def polis_imports_tidy(now: dt.datetime) -> str:
-    """Housekeeping (see heard.core.housekeeping): queue again the imports whose task was missed, and
-    end as failed, with their upload deleted, those whose worker stopped while it ran, so that no
-    convener waits for ever and no export is kept longer than it is needed. Running a task twice
-    imports once (see `polis_import_run`)."""
+    """Housekeeping (see heard.core.housekeeping), so that no convener waits for ever and no export is
+    kept longer than it is needed:
+
+    - queue again an import whose task was missed (a worker down), at most every `STALE_QUEUED`;
+    - end as failed an import whose worker stopped while it ran;
+    - delete the uploads of finished imports still on disk (a worker killed just after its commit,
+      or a delete that failed), and files under `UPLOADS` that no import refers to (an organisation
+      deleted with its imports);
+    - delete the records of imports finished more than `RETENTION` ago.
+
+    The web, worker and housekeeping processes must share `MEDIA_ROOT` (docs/operations.md).
+    """
     from heard.conversations.tasks import import_polis_export
 
-    queued = list(
-        PolisImport.objects.filter(status=ImportStatus.QUEUED, created_at__lt=now - STALE_QUEUED).values_list(
-            "pk", flat=True
-        )[:100]
-    )
-    for import_id in queued:
-        import_polis_export.enqueue(import_id=import_id)
+    requeued = 0
+    for import_id in PolisImport.objects.filter(
+        status=ImportStatus.QUEUED, queued_at__lt=now - STALE_QUEUED
+    ).values_list("pk", flat=True)[:TIDY_BATCH]:
+        if PolisImport.objects.filter(pk=import_id, status=ImportStatus.QUEUED).update(queued_at=now):
+            import_polis_export.enqueue(import_id=import_id)
+            requeued += 1
     ended = 0
     for polis_import in PolisImport.objects.filter(status=ImportStatus.RUNNING, started_at__lt=now - STALE_RUNNING)[
-        :100
+        :TIDY_BATCH
     ]:
         with translation.override(polis_import.language or settings.LANGUAGE_CODE):
             reason = _("The import stopped before it finished. Upload the export again.")
-        # Only if it is still running: a late finish is not overwritten.
-        with transaction.atomic():
-            if not PolisImport.objects.filter(pk=polis_import.pk, status=ImportStatus.RUNNING).update(
-                status=ImportStatus.FAILED, error=reason, finished_at=now
-            ):
-                continue
-            log_action(
-                action="conversation.import_failed",
-                by=None,  # ended by housekeeping, not by the uploader
-                target=polis_import,
-                organisation_id=polis_import.organisation_id,
-            )
+        if _fail(polis_import, reason, by=None, now=now):  # by housekeeping, not by the uploader
+            _delete_upload(polis_import)
+            ended += 1
+    finished = PolisImport.objects.filter(status__in=[ImportStatus.DONE, ImportStatus.FAILED]).exclude(file="")
+    for polis_import in finished[:TIDY_BATCH]:
         _delete_upload(polis_import)
-        ended += 1
-    return f"Requeued {len(queued)} Pol.is imports; ended {ended} that had stopped."
+    orphans = _orphans_delete(now)
+    forgotten, _counts = PolisImport.objects.filter(
+        status__in=[ImportStatus.DONE, ImportStatus.FAILED], finished_at__lt=now - RETENTION
+    ).delete()
+    return (
+        f"Requeued {requeued} Pol.is imports; ended {ended} that had stopped; deleted {orphans} uploads no "
+        f"import refers to and {forgotten} records of old imports."
+    )
+
+
+def _orphans_delete(now: dt.datetime) -> int:
+    """Delete files under `UPLOADS` older than `ORPHAN_AGE` that no import refers to."""
+    try:
+        folders, _files = default_storage.listdir(UPLOADS)
+    except (FileNotFoundError, NotADirectoryError):
+        return 0
+    deleted = 0
+    for folder in folders:
+        try:
+            _folders, names = default_storage.listdir(f"{UPLOADS}/{folder}")
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        paths = [f"{UPLOADS}/{folder}/{name}" for name in names[: TIDY_BATCH * 10]]
+        kept = set(PolisImport.objects.filter(file__in=paths).values_list("file", flat=True))
+        for path in paths:
+            if path in kept or deleted >= TIDY_BATCH:
+                continue
+            try:
+                if default_storage.get_modified_time(path) < now - ORPHAN_AGE:
+                    default_storage.delete(path)
+                    deleted += 1
+            except OSError:
+                logger.warning("Could not delete the orphaned upload %s", path, exc_info=True)
+    return deleted

@@ -177,12 +177,14 @@ class PolisImport(models.Model):
     error = models.TextField(blank=True)
     language = models.CharField(max_length=15, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When its task was last queued: housekeeping queues a missed one again, at most every 15 minutes.
+    queued_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["organisation", "status"]), models.Index(fields=["status", "created_at"])]
+        indexes = [models.Index(fields=["organisation", "status"]), models.Index(fields=["status", "queued_at"])]
 
     def __str__(self) -> str:
         return f"Pol.is import {self.pk} ({self.status})"

@@ -147,7 +147,9 @@ class PolisFormatError(ValueError):
 
     def message(self, translate: Callable[[str], str] = _untranslated) -> str:
         """The reason, its template passed through `translate` (`gettext` in the app)."""
-        return translate(self.template) % self.params
+        text = translate(self.template)
+        # Without parameters the text is left as it is: a "%" a translator wrote must not break it.
+        return text % self.params if self.params else text
 
     @property
     def reason(self) -> str:

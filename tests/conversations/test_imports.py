@@ -8,6 +8,7 @@ import array
 import datetime as dt
 import html
 import io
+import os
 import struct
 import zipfile
 from pathlib import Path
@@ -112,7 +113,7 @@ def test_an_upload_waits_for_the_worker_and_can_be_checked_again(client_for, con
     client = client_for(convener)
     page = client.get(status_url(queued)).content.decode()
     assert "Waiting to start" in page
-    assert f'<a href="{status_url(queued)}">Check again</a>' in page
+    assert f'<a id="import-check-again" href="{status_url(queued)}">Check again</a>' in page
     assert f'hx-get="{status_url(queued)}?seen=queued" hx-trigger="every 3s"' in page
     assert not Conversation.objects.exists()
     assert len(stored_files(media)) == 1  # kept for the worker
@@ -131,6 +132,14 @@ def test_an_upload_waits_for_the_worker_and_can_be_checked_again(client_for, con
     assert f'href="{status_url(queued)}"' not in client.get(LIST_URL).content.decode()  # done: not listed
 
 
+def test_the_status_page_stops_asking_after_a_quarter_of_an_hour(client_for, convener, queued) -> None:
+    PolisImport.objects.filter(pk=queued.pk).update(created_at=timezone.now() - dt.timedelta(minutes=16))
+    page = client_for(convener).get(status_url(queued)).content.decode()
+    assert "Waiting to start" in page
+    assert "hx-trigger" not in page
+    assert f'<a id="import-check-again" href="{status_url(queued)}">Check again</a>' in page
+
+
 def test_the_status_poll_swaps_only_what_has_changed(client_for, convener, queued) -> None:
     client = client_for(convener)
     headers = {"HX-Request": "true"}
@@ -146,6 +155,38 @@ def test_the_task_run_twice_imports_once(queued) -> None:
     tasks.import_polis_export.call(import_id=queued.pk)
     tasks.import_polis_export.call(import_id=queued.pk)
     assert Conversation.objects.count() == 1
+    queued.refresh_from_db()
+    assert (queued.status, queued.conversation) == (ImportStatus.DONE, Conversation.objects.get())
+    assert ActivityLog.objects.filter(action="conversation.imported").count() == 1
+    assert not ActivityLog.objects.filter(action="conversation.import_failed").exists()
+
+
+def test_an_import_ended_as_stopped_while_it_ran_keeps_nothing(queued, media) -> None:
+    # Housekeeping ends an import after an hour running; should its worker finish after all, the
+    # convener has already been told to upload it again: no second conversation comes of it.
+    from heard.conversations import imports
+
+    PolisImport.objects.filter(pk=queued.pk).update(status=ImportStatus.RUNNING, started_at=timezone.now())
+    PolisImport.objects.filter(pk=queued.pk).update(status=ImportStatus.FAILED, error="Stopped")
+    imports._write(PolisImport.objects.select_related("organisation", "by").get(pk=queued.pk))
+    queued.refresh_from_db()
+    assert (queued.status, queued.error, queued.conversation) == (ImportStatus.FAILED, "Stopped", None)
+    assert not Conversation.objects.exists()
+    assert not Vote.objects.exists()
+
+
+def test_a_reason_without_parameters_survives_a_percent_sign_in_its_translation() -> None:
+    from heard.conversations.polis import PolisFormatError
+
+    error = PolisFormatError("comments.csv", None, "missing file")
+    assert error.message(lambda template: "100% missing") == "100% missing"
+    assert str(error) == "comments.csv: missing file"
+
+
+def test_an_upload_is_readable_by_its_owner_and_group_only(queued, media) -> None:
+    (path,) = stored_files(media)
+    assert path.stat().st_mode & 0o777 == 0o640
+    assert path.parent.stat().st_mode & 0o777 == 0o750
 
 
 def test_a_bad_upload_is_named_beside_the_file_and_nothing_is_kept(
@@ -233,6 +274,10 @@ def test_the_status_page_is_for_the_conveners_of_its_organisation(
     MembershipFactory(user=elsewhere, organisation=other_provider, role=Role.CONVENER)
     add_totp(elsewhere)
     assert client_for(elsewhere).get(status_url(queued)).status_code == 403
+    colleague = UserFactory(email="responder@example.org")
+    MembershipFactory(user=colleague, organisation=queued.organisation, role=Role.RESPONDER)
+    add_totp(colleague)
+    assert client_for(colleague).get(status_url(queued)).status_code == 403
     assert client_for(resident).get(status_url(queued)).status_code == 403
     assert client_for(site_admin).get(status_url(queued)).status_code == 200
     missing = reverse("conversations:manage_import_status", kwargs={"import_id": queued.pk + 1})
@@ -302,6 +347,9 @@ def test_what_is_wrong_with_an_upload_is_said_in_the_readers_language(
         {
             "%(file)s, line %(line)s: %(reason)s": "%(file)s, llinell %(line)s: %(reason)s",
             "%(column)s %(value)s is not -1, 0 or 1": "nid yw %(column)s %(value)s yn -1, 0 nac 1",
+            "The uploaded file could not be read again. Upload the export again.": (
+                "Ni ellid darllen y ffeil eto. Uwchlwythwch yr allforyn eto."
+            ),
         },
     )
     settings.LOCALE_PATHS = [locale]
@@ -325,11 +373,19 @@ def test_what_is_wrong_with_an_upload_is_said_in_the_readers_language(
     client.post(
         IMPORT_URL, {"organisation": provider.pk, "export": upload_of(export)}, headers={"accept-language": "cy"}
     )
-    assert PolisImport.objects.get().language == "cy"
+    polis_import = PolisImport.objects.get()
+    assert polis_import.language == "cy"
+    polis_import.file.delete(save=False)  # gone before the worker gets to it
+    tasks.import_polis_export.call(import_id=polis_import.pk)
+    polis_import.refresh_from_db()
+    assert (polis_import.status, polis_import.error) == (
+        ImportStatus.FAILED,
+        "Ni ellid darllen y ffeil eto. Uwchlwythwch yr allforyn eto.",
+    )
 
 
 def test_housekeeping_queues_again_an_import_its_worker_missed(queued, media, settings) -> None:
-    PolisImport.objects.filter(pk=queued.pk).update(created_at=timezone.now() - dt.timedelta(minutes=20))
+    PolisImport.objects.filter(pk=queued.pk).update(queued_at=timezone.now() - dt.timedelta(minutes=20))
     settings.TASKS = {
         "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default", "email"]}
     }
@@ -339,7 +395,7 @@ def test_housekeeping_queues_again_an_import_its_worker_missed(queued, media, se
     assert queued.status == ImportStatus.DONE
     assert Conversation.objects.filter(topic="Buses").exists()
     assert stored_files(media) == []
-    assert "Requeued 1 Pol.is imports; ended 0 that had stopped." in out.getvalue()
+    assert "Requeued 1 Pol.is imports; ended 0 that had stopped;" in out.getvalue()
 
 
 def test_housekeeping_leaves_a_recent_import_alone(queued, media) -> None:
@@ -349,7 +405,7 @@ def test_housekeeping_leaves_a_recent_import_alone(queued, media) -> None:
     queued.refresh_from_db()
     assert queued.status == ImportStatus.RUNNING
     assert len(stored_files(media)) == 1
-    assert "Requeued 0 Pol.is imports; ended 0 that had stopped." in out.getvalue()
+    assert "Requeued 0 Pol.is imports; ended 0 that had stopped;" in out.getvalue()
 
 
 def test_housekeeping_ends_an_import_whose_worker_stopped_and_deletes_its_upload(
@@ -371,4 +427,54 @@ def test_housekeeping_ends_an_import_whose_worker_stopped_and_deletes_its_upload
     # A second run finds nothing more to do.
     out = io.StringIO()
     call_command("housekeeping", stdout=out)
-    assert "ended 0 that had stopped" in out.getvalue()
+    assert "ended 0 that had stopped;" in out.getvalue()
+
+
+def test_housekeeping_queues_a_missed_import_again_once_a_quarter_of_an_hour(queued) -> None:
+    # The queue-only backend keeps it waiting: the second run, straight after, leaves it be.
+    PolisImport.objects.filter(pk=queued.pk).update(queued_at=timezone.now() - dt.timedelta(minutes=20))
+    first, second = io.StringIO(), io.StringIO()
+    call_command("housekeeping", stdout=first)
+    call_command("housekeeping", stdout=second)
+    assert "Requeued 1 Pol.is imports;" in first.getvalue()
+    assert "Requeued 0 Pol.is imports;" in second.getvalue()
+    queued.refresh_from_db()
+    assert queued.status == ImportStatus.QUEUED
+
+
+def test_housekeeping_deletes_uploads_left_behind(queued, media, provider) -> None:
+    # A worker killed just after its commit leaves a finished import with its upload still stored.
+    PolisImport.objects.filter(pk=queued.pk).update(status=ImportStatus.DONE, finished_at=timezone.now())
+    # A file no import refers to (its organisation deleted with its imports), a day old, and a new one
+    # (an upload being saved has no row yet).
+    folder = media / "conversations" / "imports" / str(provider.pk)
+    orphan = folder / ("a" * 32 + ".zip")
+    fresh = folder / ("b" * 32 + ".zip")
+    orphan.write_bytes(b"old")
+    fresh.write_bytes(b"new")
+    a_day_ago = (timezone.now() - dt.timedelta(days=2)).timestamp()
+    os.utime(orphan, (a_day_ago, a_day_ago))
+    out = io.StringIO()
+    call_command("housekeeping", stdout=out)
+    assert stored_files(media) == [fresh]
+    queued.refresh_from_db()
+    assert queued.file.name == ""
+    assert "deleted 1 uploads no import refers to" in out.getvalue()
+
+
+def test_housekeeping_forgets_imports_finished_a_month_ago(convener, provider) -> None:
+    old = PolisImport.objects.create(
+        organisation=provider,
+        by=convener,
+        status=ImportStatus.FAILED,
+        error="Why",
+        finished_at=timezone.now() - dt.timedelta(days=31),
+    )
+    recent = PolisImport.objects.create(
+        organisation=provider, by=convener, status=ImportStatus.DONE, finished_at=timezone.now() - dt.timedelta(days=29)
+    )
+    out = io.StringIO()
+    call_command("housekeeping", stdout=out)
+    assert list(PolisImport.objects.all()) == [recent]
+    assert not PolisImport.objects.filter(pk=old.pk).exists()
+    assert "and 1 records of old imports." in out.getvalue()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -12,6 +14,8 @@ from django.views.decorators.cache import never_cache
 from heard.conversations import selectors
 from heard.conversations.models import PolisImport
 from heard.core.permissions import permission_required
+
+POLLING = dt.timedelta(minutes=15)
 
 
 @permission_required("conversations.manage", obj=selectors.polis_import_for_status)
@@ -27,6 +31,9 @@ def polis_import_status(request: HttpRequest, import_id: int) -> HttpResponse:
         "conversations/manage/import.html",
         {
             "polis_import": polis_import,
+            # htmx asks again only for a while: an import still waiting after that waits for a worker
+            # that is down, which housekeeping sees to; "Check again" still works.
+            "polling": not polis_import.is_finished and polis_import.created_at > timezone.now() - POLLING,
             "details": [
                 (_("Run by"), polis_import.organisation.name),
                 (_("Uploaded"), date_format(timezone.localtime(polis_import.created_at), "j F Y, H:i")),
