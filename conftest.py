@@ -81,6 +81,12 @@ def convener(provider: Organisation) -> User:
 
 
 @pytest.fixture
+def other_convener(other_provider: Organisation) -> User:
+    """A convener of another organisation: to show that a role in one gives nothing in the other."""
+    return _staff(other_provider, Role.CONVENER, "convener@brightwater.example")
+
+
+@pytest.fixture
 def analyst(provider: Organisation) -> User:
     return _staff(provider, Role.ANALYST, "analyst@example.org")
 

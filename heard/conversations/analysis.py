@@ -887,7 +887,7 @@ def _consensus(
     order = np.argsort(group_ids)
     for direction, counts in (("agree", na), ("disagree", nd)):
         per_group = (counts + 1) / (ns + 2)
-        product = group_aware_consensus(counts, ns)
+        product = np.prod(per_group, axis=0)  # the group-aware consensus (`group_aware_consensus`)
         test = _prop_test(counts.sum(axis=0), ns.sum(axis=0))
         ok = ~excluded & np.all(per_group > 0.5, axis=0) & (test > Z_90) & (ns.sum(axis=0) > 0)
         candidates = np.flatnonzero(ok)

@@ -9,9 +9,8 @@ class ConversationsConfig(AppConfig):
 
     def ready(self) -> None:
         from heard.conversations import rules  # noqa: F401  (registers the permissions)
-        from heard.conversations.imports import polis_imports_tidy
         from heard.conversations.models import Conversation, Participant, PolisImport, Statement
-        from heard.core import housekeeping, personal_data
+        from heard.core import personal_data
         from heard.core.personal_data import PersonalDataSource, for_user_field
 
         personal_data.register(
@@ -55,4 +54,3 @@ class ConversationsConfig(AppConfig):
                 reason="An import belongs to its organisation; the link to who uploaded it holds no personal data.",
             )
         )
-        housekeeping.register(polis_imports_tidy)

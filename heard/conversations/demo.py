@@ -60,7 +60,6 @@ def seed(world: dict[str, Any]) -> None:
         participation=Participation.OPEN,
         opens_at=now - dt.timedelta(days=21),
         closes_at=now + dt.timedelta(days=30),
-        service=world["services"].get("Housing repairs"),
         seed_statements=[text for text, _chances in STATEMENTS],
     )
     statements = list(Statement.objects.filter(conversation=conversation).order_by("pk"))

@@ -29,3 +29,7 @@ class ImportStatus(models.TextChoices):
     RUNNING = "running", _("Importing")
     DONE = "done", _("Imported")
     FAILED = "failed", _("Not imported")
+
+
+# An import in either of these has run, and will not run again.
+IMPORT_FINISHED = (ImportStatus.DONE, ImportStatus.FAILED)

@@ -117,13 +117,7 @@ class ConversationForm(forms.ModelForm):
             # An error on the field also keeps the model's check constraint (whose message names
             # the constraint, not the problem) from being validated: Django skips it.
             self.add_error("closes_at", _("The conversation must close after it opens."))
-        organisation, service = cleaned.get("organisation"), cleaned.get("service")
-        if organisation is not None and service is not None and service.organisation_id != organisation.pk:
-            self.add_error(
-                "service",
-                _("Choose a service of %(organisation)s, the organisation that runs the conversation, or none.")
-                % {"organisation": organisation.name},
-            )
+        # Whether the service is one the organisation runs is checked by `services.conversation_create`.
         return cleaned
 
 

@@ -22,8 +22,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from heard.conversations import interchange
-from heard.conversations.enums import ImportStatus
-from heard.conversations.models import PolisImport
+from heard.conversations.enums import IMPORT_FINISHED, ImportStatus
+from heard.conversations.models import POLIS_UPLOADS, PolisImport
 from heard.core.files import deleted_on_error, file_written
 from heard.core.services import log_action
 
@@ -36,11 +36,10 @@ STALE_QUEUED = dt.timedelta(minutes=15)
 STALE_RUNNING = dt.timedelta(hours=1)
 # How long the record of a finished import (its status, and why it failed) is kept.
 RETENTION = dt.timedelta(days=30)
-# Where uploads wait (see models.polis_upload_path), and how old a file there that no import refers
-# to must be before it is deleted (one being saved has no row yet).
-UPLOADS = "conversations/imports"
+# How old a file among the uploads (models.POLIS_UPLOADS) that no import refers to must be before it
+# is deleted (one being saved has no row yet).
 ORPHAN_AGE = dt.timedelta(days=1)
-# At most this many of each kind of thing per housekeeping run: the work of a run stays bounded.
+# At most this many of each kind of thing per tidying run: the work of a run stays bounded.
 TIDY_BATCH = 100
 
 
@@ -68,7 +67,7 @@ def _polis_import_keep(*, organisation: Any, by: Any, upload: Any) -> PolisImpor
 
 def polis_import_run(*, import_id: int) -> None:
     """Write a queued import's conversation, all or nothing, and delete its upload. Runs once: the
-    same task run again (a worker retrying it, or housekeeping queueing it again) finds the import no
+    same task run again (a worker retrying it, or `polis_imports_tidy` queueing it again) finds the import no
     longer queued and does nothing."""
     claimed = PolisImport.objects.filter(pk=import_id, status=ImportStatus.QUEUED).update(
         status=ImportStatus.RUNNING, started_at=timezone.now()
@@ -96,7 +95,7 @@ def _write(polis_import: PolisImport) -> None:
                 export=export, organisation=polis_import.organisation, by=polis_import.by
             )
             # Only while still running, in the same transaction as the conversation: an import that
-            # housekeeping has meanwhile said failed (telling the convener to upload it again) must
+            # `polis_imports_tidy` has meanwhile said failed (telling the convener to upload it again) must
             # not come back as done, with a second conversation after the new upload.
             if not PolisImport.objects.filter(pk=polis_import.pk, status=ImportStatus.RUNNING).update(
                 status=ImportStatus.DONE, conversation=conversation, finished_at=timezone.now()
@@ -146,31 +145,32 @@ def _fail(polis_import: PolisImport, error: str, *, by: Any, now: dt.datetime | 
     return bool(ended)
 
 
-def _delete_upload(polis_import: PolisImport) -> None:
+def _delete_upload(polis_import: PolisImport) -> bool:
     """The export (statements, and every participant's votes) is kept no longer than it is needed.
-    A file that cannot be deleted now is tried again by housekeeping."""
+    A file that cannot be deleted now is tried again by `polis_imports_tidy`. Says whether it is gone."""
     if not polis_import.file:
-        return
+        return True
     try:
         polis_import.file.delete(save=False)
     except OSError:  # the import's outcome matters more than a file we could not remove
         logger.warning("Pol.is import %s: could not delete the upload", polis_import.pk, exc_info=True)
-        return
+        return False
     PolisImport.objects.filter(pk=polis_import.pk).update(file="")
+    return True
 
 
 def polis_imports_tidy(now: dt.datetime) -> str:
-    """Housekeeping (see heard.core.housekeeping), so that no convener waits for ever and no export is
-    kept longer than it is needed:
+    """Every 15 minutes (`manage.py polis_imports_tidy`), so that no convener waits for ever and no
+    export is kept longer than it is needed:
 
     - queue again an import whose task was missed (a worker down), at most every `STALE_QUEUED`;
     - end as failed an import whose worker stopped while it ran;
-    - delete the uploads of finished imports still on disk (a worker killed just after its commit,
-      or a delete that failed), and files under `UPLOADS` that no import refers to (an organisation
-      deleted with its imports);
+    - delete the uploads of finished imports still stored (a worker killed just after its commit,
+      or a delete that failed), and uploads no import refers to (an organisation deleted with its
+      imports);
     - delete the records of imports finished more than `RETENTION` ago.
 
-    The web, worker and housekeeping processes must share `MEDIA_ROOT` (docs/operations.md).
+    The web and worker processes and this command must share `MEDIA_ROOT` (docs/operations.md).
     """
     from heard.conversations.tasks import import_polis_export
 
@@ -187,43 +187,39 @@ def polis_imports_tidy(now: dt.datetime) -> str:
     ]:
         with translation.override(polis_import.language or settings.LANGUAGE_CODE):
             reason = _("The import stopped before it finished. Upload the export again.")
-        if _fail(polis_import, reason, by=None, now=now):  # by housekeeping, not by the uploader
+        if _fail(polis_import, reason, by=None, now=now):  # ended by this command, not by the uploader
             _delete_upload(polis_import)
             ended += 1
-    finished = PolisImport.objects.filter(status__in=[ImportStatus.DONE, ImportStatus.FAILED]).exclude(file="")
-    for polis_import in finished[:TIDY_BATCH]:
-        _delete_upload(polis_import)
+    finished = PolisImport.objects.filter(status__in=IMPORT_FINISHED).exclude(file="")[:TIDY_BATCH]
+    left_behind = sum(_delete_upload(polis_import) for polis_import in finished)
     orphans = _orphans_delete(now)
     forgotten, _counts = PolisImport.objects.filter(
-        status__in=[ImportStatus.DONE, ImportStatus.FAILED], finished_at__lt=now - RETENTION
+        status__in=IMPORT_FINISHED, finished_at__lt=now - RETENTION
     ).delete()
     return (
-        f"Requeued {requeued} Pol.is imports; ended {ended} that had stopped; deleted {orphans} uploads no "
-        f"import refers to and {forgotten} records of old imports."
+        f"Requeued {requeued} Pol.is imports; ended {ended} that had stopped; deleted {left_behind} uploads of "
+        f"finished imports, {orphans} uploads no import refers to and {forgotten} records of old imports."
     )
 
 
 def _orphans_delete(now: dt.datetime) -> int:
-    """Delete files under `UPLOADS` older than `ORPHAN_AGE` that no import refers to."""
+    """Delete uploads older than `ORPHAN_AGE` that no import refers to (at most `TIDY_BATCH`)."""
     try:
-        folders, _files = default_storage.listdir(UPLOADS)
+        _folders, names = default_storage.listdir(POLIS_UPLOADS)
     except (FileNotFoundError, NotADirectoryError):
         return 0
+    paths = [f"{POLIS_UPLOADS}/{name}" for name in names[: TIDY_BATCH * 10]]
+    kept = set(PolisImport.objects.filter(file__in=paths).values_list("file", flat=True))
     deleted = 0
-    for folder in folders:
-        try:
-            _folders, names = default_storage.listdir(f"{UPLOADS}/{folder}")
-        except (FileNotFoundError, NotADirectoryError):
+    for path in paths:
+        if path in kept:
             continue
-        paths = [f"{UPLOADS}/{folder}/{name}" for name in names[: TIDY_BATCH * 10]]
-        kept = set(PolisImport.objects.filter(file__in=paths).values_list("file", flat=True))
-        for path in paths:
-            if path in kept or deleted >= TIDY_BATCH:
-                continue
-            try:
-                if default_storage.get_modified_time(path) < now - ORPHAN_AGE:
-                    default_storage.delete(path)
-                    deleted += 1
-            except OSError:
-                logger.warning("Could not delete the orphaned upload %s", path, exc_info=True)
+        try:
+            if default_storage.get_modified_time(path) < now - ORPHAN_AGE:
+                default_storage.delete(path)
+                deleted += 1
+        except OSError:
+            logger.warning("Could not delete the orphaned upload %s", path, exc_info=True)
+        if deleted >= TIDY_BATCH:
+            break
     return deleted

@@ -82,16 +82,15 @@ def _status(statement: PolisStatement, voted_on_by_others: set[int]) -> Statemen
     return STATUS_OF_MODERATED[statement.moderated]
 
 
-def _voted_on_by_others(export: PolisExport) -> set[int]:
-    """The statements someone other than their author voted on."""
+def _voted_on_by_others(export: PolisExport, statement_ids: np.ndarray, at: np.ndarray) -> set[int]:
+    """The statements someone other than their author voted on; `statement_ids` sorted, and `at` each
+    vote's statement's position in them."""
     votes = export.votes
-    author_of = {s.id: s.author_id for s in export.statements if s.author_id is not None}
     if not len(votes):
         return set()
-    ids = np.unique(votes.statement_ids)
-    authors = np.asarray([author_of.get(sid, -1) for sid in ids.tolist()], dtype=np.int64)
-    author_per_vote = authors[np.searchsorted(ids, votes.statement_ids)]
-    return {int(sid) for sid in np.unique(votes.statement_ids[votes.participant_ids != author_per_vote])}
+    author_of = {s.id: s.author_id for s in export.statements if s.author_id is not None}
+    authors = np.asarray([author_of.get(sid, -1) for sid in statement_ids.tolist()], dtype=np.int64)
+    return {int(sid) for sid in np.unique(votes.statement_ids[votes.participant_ids != authors[at]])}
 
 
 @transaction.atomic
@@ -128,7 +127,7 @@ def import_export(*, export: PolisExport, organisation: Any, by: Any) -> Convers
         source_url=export.url[:200] if export.url.startswith(("http://", "https://")) else "",
         created_by=by,
     )
-    voted_on_by_others = _voted_on_by_others(export)
+    voted_on_by_others = _voted_on_by_others(export, statement_ids, at)
     authors = np.asarray([s.author_id for s in export.statements if s.author_id is not None], dtype=np.int64)
     participant_ids = np.union1d(votes.participant_ids, authors)
     participants = Participant.objects.bulk_create(

@@ -173,7 +173,8 @@ def _map_update(conversation_id: int) -> Conversation:
     summary = {
         "participants": result.participants_total,
         "votes": result.votes_total,
-        "statements": Statement.objects.filter(conversation=conversation, status=StatementStatus.ACCEPTED).count(),
+        # Every statement is in `votes`, those not shown among its excluded ones.
+        "statements": len(votes.statements) - len(votes.excluded_statements),
         "votes_by_day": [[day.isoformat(), n] for day, n in selectors.votes_by_day(conversation)],
         "statement_order": result.statement_order[:5000],
         "fingerprint": digest,

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from heard.conversations.enums import ImportStatus, Participation, StatementStatus, VoteValue
+from heard.conversations.enums import IMPORT_FINISHED, ImportStatus, Participation, StatementStatus, VoteValue
 from heard.core.models import TimestampedModel
 from heard.directory.models import Service
 from heard.organisations.models import Organisation
@@ -159,9 +159,13 @@ class ConversationInvitation(models.Model):
         return f"Invitation {self.pk} to {self.conversation_id}"
 
 
+# Where uploaded Pol.is exports wait for their import, all in one folder.
+POLIS_UPLOADS = "conversations/imports"
+
+
 def polis_upload_path(polis_import: PolisImport, filename: str) -> str:
     # A random name, never the uploader's: the file is read only by the import task, never served.
-    return f"conversations/imports/{polis_import.organisation_id}/{secrets.token_hex(16)}.zip"
+    return f"{POLIS_UPLOADS}/{secrets.token_hex(16)}.zip"
 
 
 class PolisImport(models.Model):
@@ -191,4 +195,4 @@ class PolisImport(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (ImportStatus.DONE, ImportStatus.FAILED)
+        return self.status in IMPORT_FINISHED

@@ -127,10 +127,6 @@ _NOT_A_VOTE = gettext_noop("%(column)s %(value)s is not -1, 0 or 1")
 _WRITE_CHUNK = 65_536
 
 
-def _untranslated(template: str) -> str:
-    return template
-
-
 class PolisFormatError(ValueError):
     """A malformed export: `file`, `line` (1-based, None for the whole file) and why.
 
@@ -145,7 +141,7 @@ class PolisFormatError(ValueError):
         where = f"{file}, line {line}" if line is not None else file
         super().__init__(f"{where}: {self.reason}")
 
-    def message(self, translate: Callable[[str], str] = _untranslated) -> str:
+    def message(self, translate: Callable[[str], str] = gettext_noop) -> str:
         """The reason, its template passed through `translate` (`gettext` in the app)."""
         text = translate(self.template)
         # Without parameters the text is left as it is: a "%" a translator wrote must not break it.

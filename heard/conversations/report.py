@@ -16,6 +16,7 @@ import datetime as dt
 import io
 from typing import Any
 
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.cache import cache
 from django.db.models import Count, Max, Q
 from django.http import HttpResponse
@@ -25,9 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from heard.conversations import selectors
-from heard.conversations.enums import StatementStatus
 from heard.conversations.models import Conversation, Statement
-from heard.core.numbers import grouped
 from heard.core.text import spreadsheet_safe
 
 MAP_SIZE = 400  # the SVG's width and height
@@ -219,21 +218,30 @@ def report_context(conversation: Conversation) -> dict[str, Any]:
     digest = report_digest(conversation)
     points = _points(digest)
     statements = selectors.statements_by_id(conversation, _statement_ids(digest))
+    counts = selectors.conversation_counts(conversation)
     total = sum(group["size"] for group in digest["groups"]) or 1
     groups = []
-    for position, group in enumerate(digest["groups"]):
-        number = int(group.get("id", position))  # digests stored before ids were kept: by position
+    for group in digest["groups"]:
+        number = int(group["id"])
+        name = GROUP_NAMES[number % len(GROUP_NAMES)]
         shape = MAP_SHAPES[number % len(MAP_SHAPES)]
         repness = []
         for item in group["repness"]:
             text = _text(statements, item["statement_id"])
             if text is not None:
+                percent = round(100 * item["p_success"])
                 repness.append(
-                    {"text": text, "direction": item["direction"], "percent": round(100 * item["p_success"])}
+                    {
+                        "text": text,
+                        "direction": item["direction"],
+                        "percent": percent,
+                        "said": percent_said(item["direction"], percent),
+                    }
                 )
         groups.append(
             {
-                "name": GROUP_NAMES[number % len(GROUP_NAMES)],
+                "name": name,
+                "title": group_title(name, group["size"]),
                 "number": number,
                 "size": group["size"],
                 "share": group["size"] / total,
@@ -254,10 +262,13 @@ def report_context(conversation: Conversation) -> dict[str, Any]:
         {"text": text} for item in digest["divisive"] if (text := _text(statements, item["statement_id"])) is not None
     ]
     by_day = [(dt.date.fromisoformat(day), n) for day, n in (conversation.summary or {}).get("votes_by_day", [])]
+    # Every sentence is made here, once, for the page, the HTML file and the PDF alike.
     return {
         "conversation": conversation,
         "enough": digest["enough"],
-        "counts": selectors.conversation_counts(conversation),
+        "counts": counts,
+        "headline": headline(counts),
+        "clustered_sentence": clustered_sentence(digest["clustered"], len(groups)),
         "map_size": MAP_SIZE,
         "points": points,
         "map_marks": _svg_marks(points),
@@ -267,21 +278,20 @@ def report_context(conversation: Conversation) -> dict[str, Any]:
         "divisive": divisive,
         "by_day": [(date_format(day, "j M"), n) for day, n in by_day],
         "by_day_max": max((n for _d, n in by_day), default=0),
-        "clustered": digest["clustered"],
     }
 
 
-# --- sentences the page and the PDF share (the same msgids as the templates' blocktranslate) -----------
+# --- the report's sentences, put into its context for the page, the HTML file and the PDF -----------
 # Counts in them are grouped by thousands ("12,000 people"); the plural is chosen by the number itself.
 
 
 def headline(counts: dict[str, int]) -> str:
-    votes = ngettext("%(votes)s vote", "%(votes)s votes", counts["votes"]) % {"votes": grouped(counts["votes"])}
+    votes = ngettext("%(votes)s vote", "%(votes)s votes", counts["votes"]) % {"votes": intcomma(counts["votes"])}
     statements = ngettext("%(statements)s statement", "%(statements)s statements", counts["statements"]) % {
-        "statements": grouped(counts["statements"])
+        "statements": intcomma(counts["statements"])
     }
     people = ngettext("%(people)s person", "%(people)s people", counts["participants"]) % {
-        "people": grouped(counts["participants"])
+        "people": intcomma(counts["participants"])
     }
     return _("%(votes)s cast on %(statements)s by %(people)s.") % {
         "votes": votes,
@@ -293,7 +303,7 @@ def headline(counts: dict[str, int]) -> str:
 def clustered_sentence(clustered: int, groups: int) -> str:
     in_groups = ngettext("%(n)s group", "%(n)s groups", groups) % {"n": groups}
     return ngettext("%(n)s person falls into %(groups)s.", "%(n)s people fall into %(groups)s.", clustered) % {
-        "n": grouped(clustered),
+        "n": intcomma(clustered),
         "groups": in_groups,
     }
 
@@ -308,7 +318,7 @@ def map_caption(groups: list[dict[str, Any]]) -> str:
 def group_title(name: str, size: int) -> str:
     return ngettext("Group %(name)s (%(size)s person)", "Group %(name)s (%(size)s people)", size) % {
         "name": name,
-        "size": grouped(size),
+        "size": intcomma(size),
     }
 
 
@@ -325,7 +335,7 @@ def shown_statements_stamp(conversation: Conversation) -> str:
     """Changes whenever the statements shown change: added, moderated or taken out alter their count,
     newest id or latest moderation (one indexed query). The CSV and the PDF are cached under it, so a
     statement taken out leaves both at once, without waiting for the next map."""
-    shown = Statement.objects.filter(conversation=conversation, status=StatementStatus.ACCEPTED).aggregate(
+    shown = selectors.shown_statements(conversation).aggregate(
         n=Count("pk"), newest=Max("pk"), moderated=Max("moderated_at")
     )
     return f"{shown['n']}:{shown['newest']}:{time_stamp(shown['moderated'])}"
@@ -348,7 +358,7 @@ def _csv_key(conversation: Conversation) -> str:
 
 def _statements_csv_body(conversation: Conversation) -> bytes:
     rows = (
-        Statement.objects.filter(conversation=conversation, status=StatementStatus.ACCEPTED)
+        selectors.shown_statements(conversation)
         .annotate(
             agrees=Count("votes", filter=Q(votes__value=1)),
             disagrees=Count("votes", filter=Q(votes__value=-1)),
@@ -368,11 +378,7 @@ def _statements_csv_body(conversation: Conversation) -> bytes:
 def statements_csv(conversation: Conversation) -> HttpResponse:
     """Every shown statement with its votes, for anyone to analyse. Counting every vote is the
     costly part, so the file is kept in the cache until a vote or a statement changes it."""
-    key = _csv_key(conversation)
-    body = cache.get(key)
-    if body is None:
-        body = _statements_csv_body(conversation)
-        cache.set(key, body, CACHE_SECONDS)
+    body = cache.get_or_set(_csv_key(conversation), lambda: _statements_csv_body(conversation), CACHE_SECONDS)
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{conversation.slug}-statements.csv"'
     return response

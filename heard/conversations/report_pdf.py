@@ -10,6 +10,7 @@ import io
 from typing import Any
 from xml.sax.saxutils import escape
 
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils import timezone, translation
@@ -17,19 +18,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from heard.conversations.models import Conversation
-from heard.conversations.report import (
-    CACHE_SECONDS,
-    MAP_SIZE,
-    clustered_sentence,
-    group_title,
-    headline,
-    map_caption,
-    percent_said,
-    report_context,
-    shown_statements_stamp,
-    time_stamp,
-)
-from heard.core.numbers import grouped
+from heard.conversations.report import CACHE_SECONDS, MAP_SIZE, report_context, shown_statements_stamp, time_stamp
 from heard.core.pdf_fonts import pdf_fonts, pdf_printable
 
 # Part of the cache key: changed whenever the PDF's layout or fonts change, so copies made before are
@@ -131,7 +120,6 @@ def _pdf_story(context: dict[str, Any]) -> list[Any]:
     heading2 = ParagraphStyle("heading2", parent=styles["Heading2"], fontName=bold)
     heading3 = ParagraphStyle("heading3", parent=styles["Heading3"], fontName=bold)
     conversation: Conversation = context["conversation"]
-    counts = context["counts"]
     line = colors.HexColor("#c8ccd4")
 
     def table(rows: list[list[Any]], widths: list[float], *, numbers_from: int) -> Table:
@@ -174,7 +162,7 @@ def _pdf_story(context: dict[str, Any]) -> list[Any]:
     story: list[Any] = [
         Paragraph(_pdf_text(_("Where people stand: %(topic)s") % {"topic": conversation.topic}), title_style),
         Paragraph(_pdf_text(dated), body),
-        Paragraph(_pdf_text(headline(counts)), body),
+        Paragraph(_pdf_text(context["headline"]), body),
     ]
     if not context["enough"]:
         story += [
@@ -189,14 +177,10 @@ def _pdf_story(context: dict[str, Any]) -> list[Any]:
         story += [
             Paragraph(_pdf_text(_("The map of opinions")), heading2),
             Paragraph(
-                _pdf_text(
-                    _("People who voted alike are close together.")
-                    + " "
-                    + clustered_sentence(context["clustered"], len(groups))
-                ),
+                _pdf_text(_("People who voted alike are close together.") + " " + context["clustered_sentence"]),
                 body,
             ),
-            Paragraph(_pdf_text(map_caption(groups)), small),
+            Paragraph(_pdf_text(context["map_caption"]), small),
             _pdf_map(context, 95 * mm),
             Spacer(1, 4 * mm),
         ]
@@ -204,19 +188,16 @@ def _pdf_story(context: dict[str, Any]) -> list[Any]:
         for group in groups:
             mark = Drawing(10, 10)
             mark.add(_mark(group["shape"], 5, 5, colors.HexColor(group["colour"]), size=4))
-            rows.append([group["name"], mark, grouped(group["size"]), f"{round(100 * group['share'])}%"])
+            rows.append([group["name"], mark, intcomma(group["size"]), f"{round(100 * group['share'])}%"])
         story += [
             Paragraph(_pdf_text(_("The groups")), heading3),
             table(rows, [20 * mm, 30 * mm, 25 * mm, 20 * mm], numbers_from=2),
             Paragraph(_pdf_text(_("What sets each group apart")), heading2),
         ]
         for group in groups:
-            title = Paragraph(_pdf_text(group_title(group["name"], group["size"])), heading3)
+            title = Paragraph(_pdf_text(group["title"]), heading3)
             if group["repness"]:
-                said = [
-                    _pdf_text(f"{percent_said(item['direction'], item['percent'])} “{item['text']}”")
-                    for item in group["repness"]
-                ]
+                said = [_pdf_text(f"{item['said']} “{item['text']}”") for item in group["repness"]]
                 story.append(KeepTogether([title, bullets(said)]))
             else:
                 story += [title, Paragraph(_pdf_text(_("No statement sets this group clearly apart yet.")), body)]
@@ -239,7 +220,7 @@ def _pdf_story(context: dict[str, Any]) -> list[Any]:
         story.append(Paragraph(_pdf_text(_("None yet.")), body))
     story.append(Paragraph(_pdf_text(_("Votes over time")), heading2))
     if context["by_day"]:
-        days = [[_("Day"), _("Votes")], *([day, grouped(n)] for day, n in context["by_day"])]
+        days = [[_("Day"), _("Votes")], *([day, intcomma(n)] for day, n in context["by_day"])]
         story.append(table(days, [30 * mm, 25 * mm], numbers_from=1))
     else:
         story.append(Paragraph(_pdf_text(_("No votes yet.")), body))
@@ -274,14 +255,11 @@ def report_pdf(conversation: Conversation) -> HttpResponse:
     """The report as a PDF: text people can select and search, the map drawn as vector graphics.
     Made once per map (and language) and kept in the cache, so repeated downloads cost nothing.
     Before there is any map it is short, and made afresh each time (its counts are live)."""
-    if conversation.analysed_at is None:
-        body = _pdf_bytes(report_context(conversation))
-    else:
-        key = _pdf_key(conversation)
-        body = cache.get(key)
-        if body is None:
-            body = _pdf_bytes(report_context(conversation))
-            cache.set(key, body, CACHE_SECONDS)
+
+    def made() -> bytes:
+        return _pdf_bytes(report_context(conversation))
+
+    body = made() if conversation.analysed_at is None else cache.get_or_set(_pdf_key(conversation), made, CACHE_SECONDS)
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{conversation.slug}-report.pdf"'
     return response

@@ -18,15 +18,6 @@ RECENT_IMPORTS = dt.timedelta(days=7)
 RECENT_IMPORTS_SHOWN = 10
 
 
-def open_conversations() -> QuerySet[Conversation]:
-    now = timezone.now()
-    return (
-        Conversation.objects.filter(opens_at__lte=now, closes_at__gt=now)
-        .select_related("organisation")
-        .order_by("closes_at", "pk")
-    )
-
-
 def listed_conversations() -> QuerySet[Conversation]:
     """Conversations that have opened, for the public list: the open ones first (closing soonest
     first), then the closed ones (their reports), the most recently closed first."""

@@ -48,6 +48,17 @@ def conversation_create(
 ) -> Conversation:
     if opens_at >= closes_at:
         raise ValidationError({"closes_at": _("The conversation must close after it opens.")})
+    # A conversation is about a service its own organisation runs. (The set-up form offers only those
+    # still running; a challenge's map may be about one that has since closed, what replaces it, say.)
+    if service is not None and service.organisation_id != organisation.pk:
+        raise ValidationError(
+            {
+                "service": _(
+                    "Choose a service of %(organisation)s, the organisation that runs the conversation, or none."
+                )
+                % {"organisation": organisation.name}
+            }
+        )
     conversation = Conversation(
         organisation=organisation,
         topic=topic.strip(),
@@ -112,6 +123,17 @@ def _check_open(conversation: Conversation) -> None:
         raise ValidationError(_("This conversation is closed: it takes no more votes or statements."))
 
 
+def take_part_refusal(conversation: Conversation, *, signed_in: bool, invited: bool) -> str | None:
+    """Why someone who does not take part yet may not join the conversation, or None if they may.
+    The one place this is decided: `participant_join` refuses with it, and the rule
+    `conversations.take_part` (which the pages ask, for anyone not yet taking part) allows by it."""
+    if conversation.participation == Participation.SIGNED_IN and not signed_in:
+        return _("Sign in to take part in this conversation.")
+    if conversation.participation == Participation.INVITED and not invited:
+        return _("This conversation is by invitation only.")
+    return None
+
+
 @transaction.atomic
 def participant_join(
     *, conversation: Conversation, user: Any = None, invitation: ConversationInvitation | None = None
@@ -122,10 +144,9 @@ def participant_join(
         existing = Participant.objects.filter(conversation=conversation, user=user).first()
         if existing is not None:
             return existing
-    if conversation.participation == Participation.SIGNED_IN and not signed_in:
-        raise ValidationError(_("Sign in to take part in this conversation."))
-    if conversation.participation == Participation.INVITED and invitation is None:
-        raise ValidationError(_("This conversation is by invitation only."))
+    refusal = take_part_refusal(conversation, signed_in=signed_in, invited=invitation is not None)
+    if refusal is not None:
+        raise ValidationError(refusal)
     try:
         with transaction.atomic():
             participant = Participant.objects.create(
@@ -137,21 +158,20 @@ def participant_join(
 
 
 @transaction.atomic
-def invitation_accept(
-    *, invitation: ConversationInvitation, user: Any = None, participant: Participant | None = None
-) -> Participant:
-    """Use an invitation: it makes this person a participant. Someone who already takes part (the
-    `participant` they are, or their account's) leaves the link unused, for someone else, and is
-    refused with the code "already_taking_part". Locked, so two people following the same link at
-    once cannot both get in."""
+def invitation_accept(*, invitation: ConversationInvitation, user: Any = None) -> Participant:
+    """Use an invitation: it makes this person a participant. An account that already takes part
+    leaves the link unused, for someone else, and is refused with the code "already_taking_part" (a
+    browser taking part without an account never gets this far: the view sends it on). Locked, so
+    two people following the same link at once cannot both get in."""
     invitation = ConversationInvitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.participant_id is not None:
         raise ValidationError(_("This invitation has already been used."))
     conversation = invitation.conversation
     already = _("You are already taking part.")
-    if participant is None and getattr(user, "is_authenticated", False):
-        participant = Participant.objects.filter(conversation=conversation, user=user).first()
-    if participant is not None:
+    if (
+        getattr(user, "is_authenticated", False)
+        and Participant.objects.filter(conversation=conversation, user=user).exists()
+    ):
         raise ValidationError(already, code="already_taking_part")
     participant = participant_join(conversation=conversation, user=user, invitation=invitation)
     invitation.participant = participant

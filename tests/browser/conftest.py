@@ -122,3 +122,8 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
         }
         for violation in result["violations"]
     ]
+
+
+def no_axe_problems(page: Any) -> None:
+    """Fail, naming the page, if axe finds any WCAG 2.x A/AA violation on it."""
+    assert axe_violations(page) == [], page.url

@@ -12,16 +12,12 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from heard.codesign.models import Challenge, Commitment, Idea
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import no_axe_problems
 from tests.factories import MembershipFactory, UserFactory, add_totp
 
 
 def _local(moment: dt.datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
-
-
-def _no_axe_problems(page) -> None:
-    assert axe_violations(page) == [], page.url
 
 
 def test_challenge_from_question_to_late_commitment(transactional_db, page_for, provider, manager, resident) -> None:
@@ -71,7 +67,7 @@ def test_challenge_from_question_to_late_commitment(transactional_db, page_for, 
     proposing = page_for(neighbour)  # the form with suggestions, without JavaScript's help, for axe
     proposing.goto(f"/challenges/{challenge.slug}/ideas/new/?title=Text+tenants+before+repairs")
     assert proposing.get_by_role("heading", name="Is your idea one of these?").is_visible()
-    _no_axe_problems(proposing)
+    no_axe_problems(proposing)
     second.goto(kept.get_absolute_url())
     second.get_by_role("button", name="Support this idea").click()
     assert second.get_by_text("Thank you for your support.").is_visible()
@@ -82,7 +78,7 @@ def test_challenge_from_question_to_late_commitment(transactional_db, page_for, 
     moderator.goto(f"/manage/challenges/{challenge.slug}/ideas/{duplicate.pk}/")
     checker = page_for(convener)  # axe needs a page that lets it in
     checker.goto(f"/manage/challenges/{challenge.slug}/ideas/{duplicate.pk}/")
-    _no_axe_problems(checker)
+    no_axe_problems(checker)
     moderator.get_by_label("Merge into idea number").fill(str(kept.pk))
     moderator.get_by_role("button", name="Merge").click()
     assert moderator.get_by_text("Merged. The idea now has 2 supporters.").is_visible()
@@ -125,10 +121,10 @@ def test_challenge_from_question_to_late_commitment(transactional_db, page_for, 
     reader.goto(f"/organisations/{provider.slug}/accountability/?show=commitments")
     assert reader.get_by_role("row", name="Late 1").is_visible()
     assert reader.locator("main").get_by_text("Late", exact=True).first.is_visible()
-    _no_axe_problems(reader)
+    no_axe_problems(reader)
     for url in (challenge.get_absolute_url(), kept.get_absolute_url(), commitment.get_absolute_url()):
         reader.goto(url)
         assert reader.locator("main").get_by_text("Late", exact=True).first.is_visible(), url
-        _no_axe_problems(reader)
+        no_axe_problems(reader)
     assert staff.csp_violations == []
     assert second.csp_violations == []

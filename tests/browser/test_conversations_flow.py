@@ -7,14 +7,13 @@ pages and the import's status page run under the real content security policy.""
 
 from __future__ import annotations
 
-import io
-import zipfile
-
-from heard.conversations import services, tasks
+from heard.conversations import tasks
 from heard.conversations.enums import ImportStatus, StatementStatus
 from heard.conversations.models import Conversation, Participant, PolisImport, Statement, Vote
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import no_axe_problems
+from tests.conversations.conftest import two_camps_vote
 from tests.conversations.polis_data import here
+from tests.conversations.test_polis_export import zipped
 
 SEEDS = [
     "Repairs should be booked online",
@@ -26,10 +25,6 @@ SEEDS = [
     "Every repair should get a follow-up call",
     "Communal areas should be cleaned weekly",
 ]
-
-
-def _no_axe_problems(page) -> None:
-    assert axe_violations(page) == [], page.url
 
 
 def _camp_choice(text: str, camp: int) -> str:
@@ -65,7 +60,7 @@ def test_set_up_vote_moderate_map_and_import(
     # The convener sets up the conversation with its first statements.
     staff = page_for(convener)
     staff.goto("/manage/conversations/")
-    _no_axe_problems(staff)
+    no_axe_problems(staff)
     staff.get_by_label("Topic").fill("Housing repairs in Millbrook")
     staff.get_by_label("Statements to start with").fill("\n".join(SEEDS))
     staff.get_by_label("Anyone, with or without an account").check()
@@ -73,7 +68,7 @@ def test_set_up_vote_moderate_map_and_import(
     conversation = Conversation.objects.get(topic="Housing repairs in Millbrook")
     assert staff.url.endswith(f"/manage/conversations/{conversation.slug}/")
     assert conversation.statements.filter(status=StatementStatus.ACCEPTED).count() == len(SEEDS)
-    _no_axe_problems(staff)
+    no_axe_problems(staff)
 
     # Three participants with JavaScript, each in their own browser, under the real CSP.
     url = f"/conversations/{conversation.slug}/"
@@ -118,12 +113,9 @@ def test_set_up_vote_moderate_map_and_import(
     assert first.locator("#vote blockquote").inner_text().strip() == "Repairs should be done in one visit"
 
     # More people take part (through the services, for the numbers a map needs), then the map forms.
-    statements = list(conversation.statements.filter(status=StatementStatus.ACCEPTED, is_seed=True))
-    for n in range(12):
-        participant = services.participant_join(conversation=conversation)
-        for statement in statements:
-            value = 1 if _camp_choice(statement.text, n % 2) == "Agree" else -1
-            services.vote_cast(participant=participant, statement=statement, value=value)
+    # In the same two camps as the browsers: the seeds are in SEEDS' order.
+    seeds = conversation.statements.filter(status=StatementStatus.ACCEPTED, is_seed=True).order_by("pk")
+    two_camps_vote(conversation, people=12, statements=seeds)
     staff.goto(f"/manage/conversations/{conversation.slug}/")
     staff.get_by_role("button", name="Work out the map now").click()
     reader = page_for(None)
@@ -133,17 +125,13 @@ def test_set_up_vote_moderate_map_and_import(
     assert reader.get_by_text("Not enough votes yet").count() == 0
     assert reader.get_by_role("heading", name="What sets each group apart").is_visible()
     assert reader.locator("main table").count() >= 1  # the map's data as a table
-    _no_axe_problems(reader)
+    no_axe_problems(reader)
 
     # A real Pol.is export is imported, and its groups are shown.
     folder = here("canadian-electoral-reform")
-    archive = io.BytesIO()
-    with zipfile.ZipFile(archive, "w") as bundle:
-        for name in ("comments.csv", "votes.csv", "participants-votes.csv", "summary.csv"):
-            bundle.write(folder / name, name)
     staff.goto("/manage/conversations/")
     staff.get_by_label("Pol.is export", exact=True).set_input_files(
-        files=[{"name": "canadian.zip", "mimeType": "application/zip", "buffer": archive.getvalue()}]
+        files=[{"name": "canadian.zip", "mimeType": "application/zip", "buffer": zipped(folder).read()}]
     )
     # The upload is checked at once, then written by a task; held in the queue here, as when the
     # worker has not got to it yet.
@@ -152,7 +140,7 @@ def test_set_up_vote_moderate_map_and_import(
     staff.get_by_role("button", name="Import", exact=True).click()
     staff.wait_for_url("**/manage/conversations/imports/*/")
     assert staff.get_by_text("Waiting to start", exact=True).is_visible()
-    _no_axe_problems(staff)
+    no_axe_problems(staff)
     strict = page_for(convener, bypass_csp=False)  # the same page, under the real policy
     strict.goto(staff.url)
     # The worker runs it; the status page, asking again by itself (htmx), shows it done.
@@ -164,11 +152,11 @@ def test_set_up_vote_moderate_map_and_import(
     assert strict.csp_violations == []
     polis_import.refresh_from_db()
     assert polis_import.status == ImportStatus.DONE
-    _no_axe_problems(staff)
+    no_axe_problems(staff)
     imported = Conversation.objects.exclude(pk=conversation.pk).get()
     staff.get_by_role("link", name=f"Go to {imported.topic}").click()
     assert staff.url.endswith(f"/manage/conversations/{imported.slug}/")
     reader.goto(f"/conversations/{imported.slug}/report/")
     assert reader.get_by_text("Not enough votes yet").count() == 0
     assert reader.get_by_role("heading", name="What sets each group apart").is_visible()
-    _no_axe_problems(reader)
+    no_axe_problems(reader)

@@ -13,16 +13,12 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from heard.events.models import Event, Registration, Session
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import no_axe_problems
 from tests.factories import MembershipFactory, UserFactory, add_totp
 
 
 def _local(moment: dt.datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
-
-
-def _no_axe_problems(page) -> None:
-    assert axe_violations(page) == [], page.url
 
 
 def test_festival_from_call_to_full_session(transactional_db, page_for, provider, other_provider, convener) -> None:
@@ -55,7 +51,7 @@ def test_festival_from_call_to_full_session(transactional_db, page_for, provider
     staff.get_by_label("Seats").fill("2")
     staff.get_by_role("button", name="Add the room").click()
     assert staff.get_by_role("cell", name="2").is_visible()
-    _no_axe_problems(staff)
+    no_axe_problems(staff)
 
     # It opens the call for hosts, with a criterion and a review team of two.
     staff.get_by_role("link", name="Call for hosts").click()
@@ -70,12 +66,12 @@ def test_festival_from_call_to_full_session(transactional_db, page_for, provider
     for email in ("reviewer@example.org", "conflicted@example.org"):
         staff.get_by_label("Reviewer's email address").fill(email)
         staff.get_by_role("button", name="Add the reviewer").click()
-    _no_axe_problems(staff)
+    no_axe_problems(staff)
 
     # A partner proposes a session on behalf of their organisation, and is emailed a confirmation.
     host = page_for(partner)
     host.goto(f"/events/{event.slug}/call/")
-    _no_axe_problems(host)
+    no_axe_problems(host)
     host.get_by_role("link", name="Propose a session").click()
     host.get_by_label("Title", exact=True).fill("Tablets and tea")
     host.get_by_label("Workshop").check()
@@ -99,7 +95,7 @@ def test_festival_from_call_to_full_session(transactional_db, page_for, provider
     reviewing.get_by_label("4: Fully").check()
     reviewing.get_by_label("Comment").fill("Exactly the people we want to reach.")
     reviewing.get_by_role("button", name="Save my review").click()
-    _no_axe_problems(reviewing)
+    no_axe_problems(reviewing)
     blocked = page_for(conflicted)
     blocked.goto(f"/events/{event.slug}/review/")
     assert blocked.get_by_role("link", name="Tablets and tea").count() == 0
@@ -109,7 +105,7 @@ def test_festival_from_call_to_full_session(transactional_db, page_for, provider
 
     # The organiser accepts it and sends the decision emails.
     staff.goto(f"/events/{event.slug}/manage/proposals/")
-    _no_axe_problems(staff)
+    no_axe_problems(staff)
     staff.get_by_role("link", name="Tablets and tea").click()
     staff.get_by_label("Accept it", exact=True).check()
     staff.get_by_role("button", name="Save the decision").click()
@@ -132,7 +128,7 @@ def test_festival_from_call_to_full_session(transactional_db, page_for, provider
     session.refresh_from_db()
     assert session.published_starts_at is not None
     assert session.places == 2  # the room's seats
-    _no_axe_problems(staff)
+    no_axe_problems(staff)
 
     # People register until it is full; the third waits.
     people = [UserFactory(display_name=name) for name in ("Amara", "Joe", "Mei")]
@@ -144,7 +140,7 @@ def test_festival_from_call_to_full_session(transactional_db, page_for, provider
             visitor.get_by_role("button", name="Join the waiting list")
         ).click()
     assert visitor.get_by_text("You are number 1 on the waiting list").is_visible()
-    _no_axe_problems(visitor)
+    no_axe_problems(visitor)
     assert list(Registration.objects.filter(session=session).order_by("pk").values_list("status", flat=True)) == [
         "booked",
         "booked",

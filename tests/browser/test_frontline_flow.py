@@ -9,13 +9,9 @@ from django.core import mail
 
 from heard.frontline import services
 from heard.frontline.models import Flag, Partner
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import no_axe_problems
 from tests.factories import OrganisationFactory, UserFactory, frontline_agency, frontline_partner
 from tests.frontline.conftest import staff_of
-
-
-def _no_axe_problems(page) -> None:
-    assert axe_violations(page) == [], page.url
 
 
 def test_flag_from_a_phone_to_two_agencies_and_back(transactional_db, page_for, site_admin) -> None:
@@ -67,17 +63,17 @@ def test_flag_from_a_phone_to_two_agencies_and_back(transactional_db, page_for, 
     assert sorted(flag.referrals.values_list("agency__kind", flat=True)) == ["adult_social_care", "fire"]
     checker = page_for(shopkeeper, width=375)
     checker.goto("/frontline/flag/")
-    _no_axe_problems(checker)
+    no_axe_problems(checker)
 
     worker = page_for(social_worker)
     worker.goto("/frontline/inbox/")
-    _no_axe_problems(worker)
+    no_axe_problems(worker)
     worker.get_by_role("link", name=flag.reference).click()
     worker.get_by_label("To act on this referral").check()
     worker.get_by_role("button", name="Show personal details").click()
     assert worker.get_by_text("Edith Clark", exact=True).is_visible()
     assert worker.locator("#links").is_visible()
-    _no_axe_problems(worker)
+    no_axe_problems(worker)
     worker.get_by_role("button", name="Same person or household").click()
     worker.get_by_role("button", name="Acknowledge").click()
     worker.get_by_label("What was done").fill("Visited; emergency heater fitted for Edith")

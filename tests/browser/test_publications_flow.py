@@ -13,14 +13,10 @@ import xml.etree.ElementTree as ET
 from django.core import mail
 
 from heard.publications.models import Publication, Subscriber
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import no_axe_problems
 from tests.factories import NewsletterFactory, TopicFactory
 
 ATOM = "{http://www.w3.org/2005/Atom}"
-
-
-def _no_axe_problems(page) -> None:
-    assert axe_violations(page) == [], page.url
 
 
 def _link_in(message, path_start: str) -> str:
@@ -60,7 +56,7 @@ def test_report_response_feed_and_newsletter(transactional_db, page_for, provide
     staff.get_by_role("button", name="Publish").click()
     report.refresh_from_db()
     assert report.status == "published"
-    _no_axe_problems(staff)
+    no_axe_problems(staff)
 
     # Then an expert's response to it.
     staff.goto("/publications/manage/new/")
@@ -80,7 +76,7 @@ def test_report_response_feed_and_newsletter(transactional_db, page_for, provide
     assert visitor.get_by_role("link", name="A new frontline").is_visible()
     assert visitor.locator("script", has_text="alert(1)").count() == 0
     assert visitor.locator('meta[property="og:title"]').get_attribute("content") == "The Collaborative Citizen"
-    _no_axe_problems(visitor)
+    no_axe_problems(visitor)
     visitor.get_by_role("link", name="A new frontline").click()
     assert visitor.get_by_role("link", name="The Collaborative Citizen").first.is_visible()
     feed = ET.fromstring(visitor.request.get("/publications/feed.atom").body())  # noqa: S314 - our own feed
@@ -89,7 +85,7 @@ def test_report_response_feed_and_newsletter(transactional_db, page_for, provide
 
     # A resident subscribes; nothing but the confirmation is sent until the link is followed.
     visitor.goto("/newsletters/millbrook-news/")
-    _no_axe_problems(visitor)
+    no_axe_problems(visitor)
     visitor.get_by_label("Your email address").fill("amara@example.org")
     visitor.get_by_label("Reports and research").check()
     mail.outbox.clear()
@@ -101,7 +97,7 @@ def test_report_response_feed_and_newsletter(transactional_db, page_for, provide
     visitor.goto(_link_in(mail.outbox[0], "/newsletters/confirm/"))
     subscriber.refresh_from_db()
     assert subscriber.status == "pending"  # opening the link alone confirms nothing (mail scanners)
-    _no_axe_problems(visitor)
+    no_axe_problems(visitor)
     visitor.get_by_role("button", name="Confirm my subscription").click()
     subscriber.refresh_from_db()
     assert subscriber.status == "subscribed"
@@ -113,12 +109,12 @@ def test_report_response_feed_and_newsletter(transactional_db, page_for, provide
     staff.get_by_label("Introduction").fill("Our report is out, with a first response.")
     staff.get_by_role("checkbox", name=re.compile("The Collaborative Citizen")).check()
     staff.get_by_role("checkbox", name=re.compile("A new frontline")).check()
-    _no_axe_problems(staff)
+    no_axe_problems(staff)
     mail.outbox.clear()
     staff.get_by_role("button", name="Send…").click()
     confirm = staff.get_by_role("button", name="Send it to 1 subscriber")
     confirm.wait_for()  # the confirmation page has loaded
-    _no_axe_problems(staff)
+    no_axe_problems(staff)
     confirm.click()
     sent = [message for message in mail.outbox if message.to == ["amara@example.org"]]
     assert len(sent) == 1

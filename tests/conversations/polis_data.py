@@ -15,10 +15,11 @@ SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "polis"
 KEPT = {"15-per-hour-seattle", "brexit-consensus", "canadian-electoral-reform"}
 
 
-def polis_dir(name: str) -> Path | None:
-    """The folder of one conversation, or None if it is nowhere here."""
+def polis_dir(name: str, *, marker: str = "comments.csv") -> Path | None:
+    """The first folder `name` holding `marker` (by default a conversation's export), or None if it
+    is nowhere here."""
     for root in (os.environ.get("HEARD_POLIS_DATA"), SHARED, VENDORED):
-        if root and (Path(root) / name / "comments.csv").is_file():
+        if root and (Path(root) / name / marker).is_file():
             return Path(root) / name
     return None
 

@@ -10,11 +10,9 @@ import html
 import io
 import os
 import struct
-import zipfile
 from pathlib import Path
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
@@ -24,16 +22,13 @@ from heard.conversations import tasks
 from heard.conversations.enums import ImportStatus
 from heard.conversations.models import Conversation, Participant, PolisImport, Statement, Vote
 from heard.core.models import ActivityLog
-from heard.organisations.enums import Role
 from tests.conversations.test_manage import error_beside
-from tests.conversations.test_polis_export import rewrite, write_small_export
-from tests.factories import MembershipFactory, UserFactory, add_totp
+from tests.conversations.test_polis_export import rewrite, write_small_export, zipped
 
 pytestmark = pytest.mark.django_db
 
 LIST_URL = reverse("conversations:manage")
 IMPORT_URL = reverse("conversations:manage_import")
-FILES = ["comments.csv", "votes.csv", "participants-votes.csv", "summary.csv"]
 DUMMY_TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default", "email"]}}
 
 
@@ -53,14 +48,6 @@ def status_url(polis_import: PolisImport) -> str:
     return reverse("conversations:manage_import_status", kwargs={"import_id": polis_import.pk})
 
 
-def upload_of(folder: Path, names: list[str] = FILES) -> SimpleUploadedFile:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name in names:
-            archive.write(folder / name, name)
-    return SimpleUploadedFile("export.zip", buffer.getvalue(), content_type="application/zip")
-
-
 def stored_files(media: Path) -> list[Path]:
     return [path for path in media.rglob("*") if path.is_file()] if media.exists() else []
 
@@ -69,7 +56,7 @@ def stored_files(media: Path) -> list[Path]:
 def queued(client_for, convener, provider, tmp_path, queue_only) -> PolisImport:
     """A checked upload of the small export, waiting for the worker."""
     write_small_export(tmp_path)
-    response = client_for(convener).post(IMPORT_URL, {"organisation": provider.pk, "export": upload_of(tmp_path)})
+    response = client_for(convener).post(IMPORT_URL, {"organisation": provider.pk, "export": zipped(tmp_path)})
     assert response.status_code == 303
     return PolisImport.objects.get()
 
@@ -81,7 +68,7 @@ def test_an_upload_goes_to_its_status_page_which_links_to_the_conversation_when_
     client = client_for(convener)
     # The test task backend runs the task as soon as the upload is committed.
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(IMPORT_URL, {"organisation": provider.pk, "export": upload_of(tmp_path)})
+        response = client.post(IMPORT_URL, {"organisation": provider.pk, "export": zipped(tmp_path)})
     polis_import = PolisImport.objects.get()
     assert response.status_code == 303
     assert response["Location"] == status_url(polis_import)
@@ -162,12 +149,13 @@ def test_the_task_run_twice_imports_once(queued) -> None:
 
 
 def test_an_import_ended_as_stopped_while_it_ran_keeps_nothing(queued, media) -> None:
-    # Housekeeping ends an import after an hour running; should its worker finish after all, the
+    # polis_imports_tidy ends an import after an hour running; should its worker finish after all, the
     # convener has already been told to upload it again: no second conversation comes of it.
     from heard.conversations import imports
 
-    PolisImport.objects.filter(pk=queued.pk).update(status=ImportStatus.RUNNING, started_at=timezone.now())
-    PolisImport.objects.filter(pk=queued.pk).update(status=ImportStatus.FAILED, error="Stopped")
+    PolisImport.objects.filter(pk=queued.pk).update(
+        status=ImportStatus.FAILED, started_at=timezone.now(), error="Stopped"
+    )
     imports._write(PolisImport.objects.select_related("organisation", "by").get(pk=queued.pk))
     queued.refresh_from_db()
     assert (queued.status, queued.error, queued.conversation) == (ImportStatus.FAILED, "Stopped", None)
@@ -194,7 +182,7 @@ def test_a_bad_upload_is_named_beside_the_file_and_nothing_is_kept(
 ) -> None:
     write_small_export(tmp_path)
     rewrite(tmp_path / "votes.csv", lambda rows: [*rows, ["", "", "9", "10", "1"]])
-    response = client_for(convener).post(IMPORT_URL, {"organisation": provider.pk, "export": upload_of(tmp_path)})
+    response = client_for(convener).post(IMPORT_URL, {"organisation": provider.pk, "export": zipped(tmp_path)})
     assert response.status_code == 400
     assert (
         error_beside(response.content.decode(), "id_import_export")
@@ -268,16 +256,11 @@ def test_a_failure_while_writing_keeps_nothing_of_the_conversation(client_for, c
 
 
 def test_the_status_page_is_for_the_conveners_of_its_organisation(
-    client_for, queued, other_provider, site_admin, resident
+    client_for, queued, other_convener, site_admin, resident, responder
 ) -> None:
-    elsewhere = UserFactory(email="convener@brightwater.example")
-    MembershipFactory(user=elsewhere, organisation=other_provider, role=Role.CONVENER)
-    add_totp(elsewhere)
+    elsewhere = other_convener
     assert client_for(elsewhere).get(status_url(queued)).status_code == 403
-    colleague = UserFactory(email="responder@example.org")
-    MembershipFactory(user=colleague, organisation=queued.organisation, role=Role.RESPONDER)
-    add_totp(colleague)
-    assert client_for(colleague).get(status_url(queued)).status_code == 403
+    assert client_for(responder).get(status_url(queued)).status_code == 403  # of the same organisation
     assert client_for(resident).get(status_url(queued)).status_code == 403
     assert client_for(site_admin).get(status_url(queued)).status_code == 200
     missing = reverse("conversations:manage_import_status", kwargs={"import_id": queued.pk + 1})
@@ -359,20 +342,18 @@ def test_what_is_wrong_with_an_upload_is_said_in_the_readers_language(
     rewrite(export / "comments.csv", lambda rows: [rows[0], [*rows[1][:6], "7", *rows[1][7:]], *rows[2:]])
     client = client_for(convener)
     welsh = client.post(
-        IMPORT_URL, {"organisation": provider.pk, "export": upload_of(export)}, headers={"accept-language": "cy"}
+        IMPORT_URL, {"organisation": provider.pk, "export": zipped(export)}, headers={"accept-language": "cy"}
     )
     assert html.unescape(error_beside(welsh.content.decode(), "id_import_export")) == (
         "Error: comments.csv, llinell 2: nid yw moderated '7' yn -1, 0 nac 1"
     )
-    english = client.post(IMPORT_URL, {"organisation": provider.pk, "export": upload_of(export)})
+    english = client.post(IMPORT_URL, {"organisation": provider.pk, "export": zipped(export)})
     assert html.unescape(error_beside(english.content.decode(), "id_import_export")) == (
         "Error: comments.csv, line 2: moderated '7' is not -1, 0 or 1"
     )
     # A later failure in the worker is told in the language of the one who uploaded it.
     write_small_export(export)
-    client.post(
-        IMPORT_URL, {"organisation": provider.pk, "export": upload_of(export)}, headers={"accept-language": "cy"}
-    )
+    client.post(IMPORT_URL, {"organisation": provider.pk, "export": zipped(export)}, headers={"accept-language": "cy"})
     polis_import = PolisImport.objects.get()
     assert polis_import.language == "cy"
     polis_import.file.delete(save=False)  # gone before the worker gets to it
@@ -384,13 +365,13 @@ def test_what_is_wrong_with_an_upload_is_said_in_the_readers_language(
     )
 
 
-def test_housekeeping_queues_again_an_import_its_worker_missed(queued, media, settings) -> None:
+def test_tidying_queues_again_an_import_its_worker_missed(queued, media, settings) -> None:
     PolisImport.objects.filter(pk=queued.pk).update(queued_at=timezone.now() - dt.timedelta(minutes=20))
     settings.TASKS = {
         "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default", "email"]}
     }
     out = io.StringIO()
-    call_command("housekeeping", stdout=out)
+    call_command("polis_imports_tidy", stdout=out)
     queued.refresh_from_db()
     assert queued.status == ImportStatus.DONE
     assert Conversation.objects.filter(topic="Buses").exists()
@@ -398,23 +379,23 @@ def test_housekeeping_queues_again_an_import_its_worker_missed(queued, media, se
     assert "Requeued 1 Pol.is imports; ended 0 that had stopped;" in out.getvalue()
 
 
-def test_housekeeping_leaves_a_recent_import_alone(queued, media) -> None:
+def test_tidying_leaves_a_recent_import_alone(queued, media) -> None:
     PolisImport.objects.filter(pk=queued.pk).update(status=ImportStatus.RUNNING, started_at=timezone.now())
     out = io.StringIO()
-    call_command("housekeeping", stdout=out)
+    call_command("polis_imports_tidy", stdout=out)
     queued.refresh_from_db()
     assert queued.status == ImportStatus.RUNNING
     assert len(stored_files(media)) == 1
     assert "Requeued 0 Pol.is imports; ended 0 that had stopped;" in out.getvalue()
 
 
-def test_housekeeping_ends_an_import_whose_worker_stopped_and_deletes_its_upload(
+def test_tidying_ends_an_import_whose_worker_stopped_and_deletes_its_upload(
     client_for, convener, queued, media
 ) -> None:
     PolisImport.objects.filter(pk=queued.pk).update(
         status=ImportStatus.RUNNING, started_at=timezone.now() - dt.timedelta(hours=2)
     )
-    call_command("housekeeping", stdout=io.StringIO())
+    call_command("polis_imports_tidy", stdout=io.StringIO())
     queued.refresh_from_db()
     assert (queued.status, queued.file.name) == (ImportStatus.FAILED, "")
     assert queued.error == "The import stopped before it finished. Upload the export again."
@@ -426,28 +407,28 @@ def test_housekeeping_ends_an_import_whose_worker_stopped_and_deletes_its_upload
     assert "The import stopped before it finished." in page
     # A second run finds nothing more to do.
     out = io.StringIO()
-    call_command("housekeeping", stdout=out)
+    call_command("polis_imports_tidy", stdout=out)
     assert "ended 0 that had stopped;" in out.getvalue()
 
 
-def test_housekeeping_queues_a_missed_import_again_once_a_quarter_of_an_hour(queued) -> None:
+def test_tidying_queues_a_missed_import_again_once_a_quarter_of_an_hour(queued) -> None:
     # The queue-only backend keeps it waiting: the second run, straight after, leaves it be.
     PolisImport.objects.filter(pk=queued.pk).update(queued_at=timezone.now() - dt.timedelta(minutes=20))
     first, second = io.StringIO(), io.StringIO()
-    call_command("housekeeping", stdout=first)
-    call_command("housekeeping", stdout=second)
+    call_command("polis_imports_tidy", stdout=first)
+    call_command("polis_imports_tidy", stdout=second)
     assert "Requeued 1 Pol.is imports;" in first.getvalue()
     assert "Requeued 0 Pol.is imports;" in second.getvalue()
     queued.refresh_from_db()
     assert queued.status == ImportStatus.QUEUED
 
 
-def test_housekeeping_deletes_uploads_left_behind(queued, media, provider) -> None:
+def test_tidying_deletes_uploads_left_behind(queued, media) -> None:
     # A worker killed just after its commit leaves a finished import with its upload still stored.
     PolisImport.objects.filter(pk=queued.pk).update(status=ImportStatus.DONE, finished_at=timezone.now())
     # A file no import refers to (its organisation deleted with its imports), a day old, and a new one
     # (an upload being saved has no row yet).
-    folder = media / "conversations" / "imports" / str(provider.pk)
+    folder = media / "conversations" / "imports"
     orphan = folder / ("a" * 32 + ".zip")
     fresh = folder / ("b" * 32 + ".zip")
     orphan.write_bytes(b"old")
@@ -455,14 +436,14 @@ def test_housekeeping_deletes_uploads_left_behind(queued, media, provider) -> No
     a_day_ago = (timezone.now() - dt.timedelta(days=2)).timestamp()
     os.utime(orphan, (a_day_ago, a_day_ago))
     out = io.StringIO()
-    call_command("housekeeping", stdout=out)
+    call_command("polis_imports_tidy", stdout=out)
     assert stored_files(media) == [fresh]
     queued.refresh_from_db()
     assert queued.file.name == ""
-    assert "deleted 1 uploads no import refers to" in out.getvalue()
+    assert "deleted 1 uploads of finished imports, 1 uploads no import refers to" in out.getvalue()
 
 
-def test_housekeeping_forgets_imports_finished_a_month_ago(convener, provider) -> None:
+def test_tidying_forgets_imports_finished_a_month_ago(convener, provider) -> None:
     old = PolisImport.objects.create(
         organisation=provider,
         by=convener,
@@ -474,7 +455,7 @@ def test_housekeeping_forgets_imports_finished_a_month_ago(convener, provider) -
         organisation=provider, by=convener, status=ImportStatus.DONE, finished_at=timezone.now() - dt.timedelta(days=29)
     )
     out = io.StringIO()
-    call_command("housekeeping", stdout=out)
+    call_command("polis_imports_tidy", stdout=out)
     assert list(PolisImport.objects.all()) == [recent]
     assert not PolisImport.objects.filter(pk=old.pk).exists()
     assert "and 1 records of old imports." in out.getvalue()

@@ -19,21 +19,12 @@ from heard.conversations import interchange, mapping, services
 from heard.conversations.enums import StatementStatus
 from heard.conversations.models import Conversation, Participant, Statement, Vote
 from heard.conversations.polis import PolisExport, PolisStatement, PolisVote, read_export, write_export
-from tests.conversations.test_polis_export import small_export, write_small_export
+from tests.conversations.conftest import two_camps_vote
+from tests.conversations.test_polis_export import small_export, write_small_export, zipped
 
 pytestmark = pytest.mark.django_db
 
-FILES = ("comments.csv", "votes.csv", "participants-votes.csv", "summary.csv")
 UTC = dt.UTC
-
-
-def zipped(folder: Path, names=FILES) -> io.BytesIO:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name in names:
-            archive.write(folder / name, f"export/{name}")
-    buffer.seek(0)
-    return buffer
 
 
 def unzipped(response: FileResponse, folder: Path) -> Path:
@@ -160,7 +151,7 @@ def test_import_names_the_file_and_line_that_is_not_utf8(tmp_path):
     comments = tmp_path / "comments.csv"
     comments.write_bytes(comments.read_bytes() + "4,,4,,0,0,1,Caf\xe9\n".encode("latin-1"))
     with pytest.raises(ValidationError) as raised:
-        interchange.read_zip(zipped(tmp_path))
+        interchange.read_zip(zipped(tmp_path, prefix="export/"))
     assert raised.value.messages == [
         "comments.csv, line 5: not UTF-8 text (byte 0xe9 at byte 16 of the line); save the file as UTF-8"
     ]
@@ -192,7 +183,7 @@ def damage(data: bytes, member: str, how: str) -> bytes:
 @pytest.mark.parametrize("how", ["data", "checksum", "encrypted", "method"])
 def test_import_refuses_a_damaged_archive_naming_the_file(tmp_path, how):
     write_small_export(tmp_path)
-    upload = io.BytesIO(damage(zipped(tmp_path).getvalue(), "export/votes.csv", how))
+    upload = io.BytesIO(damage(zipped(tmp_path, prefix="export/").read(), "export/votes.csv", how))
     with pytest.raises(ValidationError) as raised:
         interchange.read_zip(upload)
     assert raised.value.messages == ["export/votes.csv in the archive cannot be unpacked: it is damaged or encrypted."]
@@ -263,14 +254,8 @@ def test_write_export_of_a_large_conversation_reads_back(tmp_path):
 @pytest.fixture
 def voted(conversation):
     """Two camps of 8 participants on the conversation's three statements, and more statements."""
-    statements = [
-        *conversation.statements.order_by("pk"),
-        *services.statements_seed(conversation=conversation, by=None, texts=["Four", "Five"]),
-    ]
-    for i in range(16):
-        participant = services.participant_join(conversation=conversation)
-        for j, statement in enumerate(statements):
-            services.vote_cast(participant=participant, statement=statement, value=1 if (i < 8) == (j % 2 == 0) else -1)
+    services.statements_seed(conversation=conversation, by=None, texts=["Four", "Five"])
+    two_camps_vote(conversation, people=16)
     return conversation
 
 

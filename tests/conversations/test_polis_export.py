@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
+import zipfile
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
 from heard.conversations.polis import (
@@ -116,6 +120,19 @@ def write_small_export(directory: Path) -> PolisExport:
     return export
 
 
+FILES = ("comments.csv", "votes.csv", "participants-votes.csv", "summary.csv")
+
+
+def zipped(folder: Path, names: Iterable[str] = FILES, *, prefix: str = "") -> SimpleUploadedFile:
+    """The export's files in `folder` as an uploaded .zip, each at `prefix` + its name (a prefix
+    "export/" puts them in one folder, as some archivers do)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in names:
+            archive.write(folder / name, f"{prefix}{name}")
+    return SimpleUploadedFile("export.zip", buffer.getvalue(), content_type="application/zip")
+
+
 def rewrite(path: Path, change) -> None:
     with path.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.reader(handle))
@@ -156,14 +173,6 @@ def drop_column(name):
 def rename_column(name, new_name):
     def change(rows):
         rows[0][rows[0].index(name)] = new_name
-        return rows
-
-    return change
-
-
-def set_header_cell(index, value):
-    def change(rows):
-        rows[0][index] = value
         return rows
 
     return change
@@ -219,7 +228,7 @@ def set_cell(line, column, value):
             rename_column("n-votes", "votes"),
             "participants-votes.csv, line 1: column 'votes' is neither one of participant, group-id",
         ),
-        ("votes.csv", set_header_cell(3, "vote\x00"), "votes.csv, line 1: a NUL byte: this is not a CSV text file"),
+        ("votes.csv", rename_column("vote", "vote\x00"), "votes.csv, line 1: a NUL byte: this is not a CSV text file"),
         ("comments.csv", lambda rows: rows[:1], "comments.csv: no statements"),
         (
             "votes.csv",

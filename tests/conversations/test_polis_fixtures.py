@@ -4,15 +4,15 @@ red-dwarf's test fixtures hold, for five public pol.is conversations, the raw vo
 Clojure math computed from them (math-pca2.json). Given Pol.is's groups and its per-group vote
 counts, our repness must pick the same statements, in the same order, with the same figures, and
 our group-aware consensus must be Pol.is's. The full fixtures (../shared/data/polis/
-polis-math-fixtures) are used when present, and the group counts are then also rebuilt from the
-raw votes; otherwise the trimmed copy kept in tests/data/polis/polis-math-fixtures, so this always
-runs.
+polis-math-fixtures) are used when present, else the trimmed copy kept in tests/data/polis/
+polis-math-fixtures, so this always runs. The group counts are also rebuilt from the raw votes:
+for below-100-ptpts always (its votes are kept in the repository), for the others when the full
+fixtures are here.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from heard.conversations.analysis import group_aware_consensus, representative_statements
-from tests.conversations.polis_data import SHARED, VENDORED
+from tests.conversations.polis_data import VENDORED, polis_dir
 
 FIXTURES = (
     "150ptpt-3gp-no-strict-no-meta",
@@ -31,18 +31,13 @@ FIXTURES = (
 )
 
 
-def fixture_dir(name: str, *, full: bool = False) -> Path | None:
-    """The folder of one fixture: the full one (with votes.json) if present, else the trimmed copy
-    (unless `full`)."""
-    roots = [os.environ.get("HEARD_POLIS_DATA"), SHARED]
-    if not full:
-        roots.append(VENDORED)
-    for root in roots:
-        if root and (Path(root) / "polis-math-fixtures" / name / "math-pca2.json").is_file():
-            folder = Path(root) / "polis-math-fixtures" / name
-            if not full or (folder / "votes.json").is_file():
-                return folder
-    return None
+# The fixtures kept in the repository with their raw votes, so the rebuild below always runs.
+WITH_VOTES = {"below-100-ptpts"}
+
+
+def fixture_dir(name: str, *, marker: str = "math-pca2.json") -> Path | None:
+    """The folder of one fixture holding `marker`: the full one if present, else the trimmed copy."""
+    return polis_dir(f"polis-math-fixtures/{name}", marker=marker)
 
 
 def load_math(name: str) -> dict[str, Any]:
@@ -104,9 +99,10 @@ def test_group_counts_rebuilt_from_the_raw_votes_are_polis(name):
     """The counts above are Pol.is's; rebuilt from the raw votes (the latest per pair, signs as in
     the CSV exports: +1 agree) and Pol.is's groups, they are the same, so the comparison holds from
     votes to representative statements."""
-    folder = fixture_dir(name, full=True)
+    folder = fixture_dir(name, marker="votes.json")
     if folder is None:
-        pytest.skip("the full Pol.is math fixtures are not here")
+        assert name not in WITH_VOTES, f"{name}/votes.json should be in {VENDORED / 'polis-math-fixtures'}"
+        pytest.skip(f"the raw votes of {name} are not here")
     math = json.loads((folder / "math-pca2.json").read_text(encoding="utf-8"))
     votes = json.loads((folder / "votes.json").read_text(encoding="utf-8"))
     base = dict(zip(math["base-clusters"]["id"], math["base-clusters"]["members"], strict=True))

@@ -335,6 +335,17 @@ def test_report_html_download_is_the_same_report(client, conversation) -> None:
     assert "Group A (6 people)" in page
 
 
+def test_report_page_and_pdf_say_the_same_of_each_group(client, conversation) -> None:
+    mapped(conversation)
+    page = client.get(url("report", conversation)).content.decode()
+    pdf = pdf_text(client.get(url("report_pdf", conversation)).content)
+    # The sentences are made once, in the report's context, for both.
+    said = re.compile(r"\d+% (?:agreed|disagreed): “[^”]+”")
+    assert "88% agreed: “Bins should be collected weekly.”" in said.findall(page)
+    assert said.findall(page) == said.findall(pdf)
+    assert re.findall(r"Group [A-E] \(\d+ people\)", page) == re.findall(r"Group [A-E] \(\d+ people\)", pdf)
+
+
 def test_report_page_links_every_download(client, conversation) -> None:
     page = client.get(url("report", conversation)).content.decode()
     for name in ("report_download", "report_pdf", "statements_csv"):

@@ -4,6 +4,9 @@ take part, and the limits."""
 from __future__ import annotations
 
 import pytest
+import rules
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -125,6 +128,35 @@ def test_who_may_take_part(client, client_for, resident, conversation, convener)
     assert "already been used" in refused.content.decode()
     vote(someone_else, conversation, statement, 1)
     assert Vote.objects.count() == 2
+
+
+@pytest.mark.parametrize("participation", list(Participation))
+def test_take_part_rule_asks_no_query_and_agrees_with_joining(
+    django_assert_num_queries, resident, conversation, participation
+) -> None:
+    Conversation.objects.filter(pk=conversation.pk).update(participation=participation)
+    conversation.refresh_from_db()
+    for person in (AnonymousUser(), resident):
+        with django_assert_num_queries(0):
+            allowed = rules.has_perm("conversations.take_part", person, conversation)
+        try:
+            services.participant_join(conversation=conversation, user=person)
+        except ValidationError:
+            joined = False
+        else:
+            joined = True
+        assert allowed is joined
+
+
+def test_an_account_taking_part_by_invitation_is_offered_the_votes(
+    client_for, resident, convener, conversation
+) -> None:
+    Conversation.objects.filter(pk=conversation.pk).update(participation=Participation.INVITED)
+    [token] = services.invitations_create(conversation=conversation, by=convener, count=1)
+    client = client_for(resident)
+    assert "Agree</button>" not in client.get(conversation.get_absolute_url()).content.decode()
+    client.post(reverse("conversations:invitation", kwargs={"token": token}))
+    assert "Agree</button>" in client.get(conversation.get_absolute_url()).content.decode()
 
 
 def test_votes_per_minute_are_limited(client, conversation, settings) -> None:

@@ -85,17 +85,23 @@ def test_empty_state_and_card_render_their_text() -> None:
     assert '<a href="/o/age-well/">Age Well</a>' in html
 
 
-def test_grouped_groups_a_count_by_thousands_the_readers_way() -> None:
-    assert _render("{{ n|grouped }} {{ big|grouped }} {{ small|grouped }}", n=12000, big=1234567, small=999) == (
-        "12,000 1,234,567 999"
-    )
+def _render_humanized(source: str, **context: object) -> str:
+    return Template("{% load humanize %}" + source).render(Context(context))
+
+
+def test_intcomma_groups_a_count_by_thousands_the_readers_way() -> None:
+    # The pages print counts through django.contrib.humanize's intcomma, grouped the reader's way.
+    assert _render_humanized(
+        "{{ n|intcomma }} {{ big|intcomma }} {{ small|intcomma }}", n=12000, big=1234567, small=999
+    ) == ("12,000 1,234,567 999")
     with translation.override("fr"):
-        assert _render("{{ n|grouped }}", n=12000) == "12\xa0000"
+        assert _render_humanized("{{ n|intcomma }}", n=12000) == "12\xa0000"
 
 
-def test_grouped_leaves_other_numbers_and_anything_else_as_they_are() -> None:
-    # Only counts asked for are grouped: an id printed on its own stays whole, for links and attributes.
-    assert _render("{{ n }}", n=12000) == "12000"
-    assert _render("[{{ none|grouped }}] {{ word|grouped }} {{ flag|grouped }}", none="", word="many", flag=True) == (
-        "[] many True"
-    )
+def test_numbers_not_passed_through_intcomma_stay_whole_and_anything_else_stays_as_it_is() -> None:
+    # Only counts asked for are grouped (USE_THOUSAND_SEPARATOR is off): an id printed on its own
+    # stays whole, for links and attributes.
+    assert _render_humanized("{{ n }}", n=12000) == "12000"
+    assert _render_humanized("[{{ none|intcomma }}] {{ word|intcomma }}", none="", word="many") == "[] many"
+    # A boolean is a number to intcomma; no page passes one.
+    assert _render_humanized("{{ flag|intcomma }}", flag=True) == "1"

@@ -6,6 +6,9 @@ import pytest
 
 from heard.organisations import roles
 from heard.organisations.enums import Role
+from heard.publications.models import ContactMessage, Publication
+from tests.factories import ContactTopicFactory, PublicationFactory
+from tests.publications.test_contact import _message
 
 pytestmark = pytest.mark.django_db
 
@@ -26,16 +29,20 @@ def test_organisations_with_gives_anyone_else_nothing(resident, provider) -> Non
 def test_within_organisations_with_narrows_a_list_to_the_persons_organisations(
     convener, site_admin, provider, other_provider
 ) -> None:
-    from tests.factories import ContactTopicFactory, PublicationFactory
-
     ours = PublicationFactory(organisation=provider)
     theirs = PublicationFactory(organisation=other_provider)
-    everything = ours.__class__.objects.all()
+    everything = Publication.objects.all()
     assert list(roles.within_organisations_with(everything, convener, Role.CONVENER)) == [ours]
     assert list(roles.within_organisations_with(everything, convener, Role.ANALYST)) == []
     assert set(roles.within_organisations_with(everything, site_admin, Role.CONVENER)) == {ours, theirs}
     # Through a relation, as the contact messages are (by their topic's organisation).
-    topic = ContactTopicFactory(organisation=provider)
-    ContactTopicFactory(organisation=other_provider)
-    topics = topic.__class__.objects.all()
-    assert list(roles.within_organisations_with(topics, convener, Role.CONVENER, field="organisation")) == [topic]
+    to_us = _message(ContactTopicFactory(organisation=provider))
+    to_them = _message(ContactTopicFactory(organisation=other_provider))
+    messages = ContactMessage.objects.all()
+    by_topic = "topic__organisation"
+    assert list(roles.within_organisations_with(messages, convener, Role.CONVENER, field=by_topic)) == [to_us]
+    assert list(roles.within_organisations_with(messages, convener, Role.ANALYST, field=by_topic)) == []
+    assert set(roles.within_organisations_with(messages, site_admin, Role.CONVENER, field=by_topic)) == {
+        to_us,
+        to_them,
+    }

@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django import forms, template
 from django.forms import BoundField
 from django.utils.safestring import SafeString
 
-from heard.core import numbers
-
 register = template.Library()
-
-
-@register.filter(is_safe=True)
-def grouped(value: Any) -> Any:
-    """`{{ count|grouped }}`: a count with its thousands grouped the reader's way ("12,000"), see
-    `heard.core.numbers.grouped`. Anything but a number is shown as it is."""
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        return value
-    return numbers.grouped(value)
 
 
 @register.filter

@@ -143,18 +143,29 @@ def issue_context(
     }
 
 
-def issue_page_context(issue: NewsletterIssue) -> dict[str, Any]:
-    """The template context of a saved issue shown on a page (its web version, the publishers'
-    view): links stay relative and there are no personal links."""
+def issue_page_context(
+    issue: NewsletterIssue,
+    *,
+    content: IssueContent | None = None,
+    site_url: str = "",
+    links: dict[str, str] | None = None,
+    web_url: str = "",
+) -> dict[str, Any]:
+    """The template context of a saved issue. On a page (its web version, the publishers' view),
+    as called with the issue alone: links stay relative and there are no personal links. In an
+    email, given the site's address and the subscriber's links: the introduction's links are made
+    absolute (`absolute_links`)."""
+    intro_html, intro = absolute_links(html=issue.intro_html, text=issue.intro, site_url=site_url)
     return issue_context(
         newsletter=issue.newsletter,
         subject=issue.subject,
-        intro=issue.intro,
-        intro_html=issue.intro_html,
+        intro=intro,
+        intro_html=intro_html,
         topic=issue.topic,
-        content=issue_content(issue),
-        site_url="",
-        links=None,
+        content=issue_content(issue) if content is None else content,
+        site_url=site_url,
+        links=links,
+        web_url=web_url,
     )
 
 
@@ -217,20 +228,7 @@ def _issue_bodies(
     issue: NewsletterIssue, *, content: IssueContent, site_url: str, links: dict[str, str], web_url: str = ""
 ) -> tuple[str, str]:
     """The text and HTML bodies of an issue's email, its introduction's links made absolute."""
-    intro_html, intro = absolute_links(html=issue.intro_html, text=issue.intro, site_url=site_url)
-    return _render_email(
-        issue_context(
-            newsletter=issue.newsletter,
-            subject=issue.subject,
-            intro=intro,
-            intro_html=intro_html,
-            topic=issue.topic,
-            content=content,
-            site_url=site_url,
-            links=links,
-            web_url=web_url,
-        )
-    )
+    return _render_email(issue_page_context(issue, content=content, site_url=site_url, links=links, web_url=web_url))
 
 
 def issue_web_url(issue: NewsletterIssue, *, site_url: str) -> str:

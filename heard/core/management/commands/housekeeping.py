@@ -10,7 +10,6 @@ from django.contrib.sessions.models import Session
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from heard.core import housekeeping
 from heard.core.enums import EmailStatus
 from heard.core.models import OutboundEmail
 from heard.core.tasks import deliver_email
@@ -22,10 +21,7 @@ STALE_QUEUED_EMAIL = dt.timedelta(minutes=10)
 
 
 class Command(BaseCommand):
-    help = (
-        "Resend stuck email; delete expired sessions, sign-in attempts and old delivery records; "
-        "and the apps' own upkeep."
-    )
+    help = "Resend stuck email, and delete expired sessions, sign-in attempts and old delivery records."
 
     def handle(self, *args: Any, **options: Any) -> None:
         now = timezone.now()
@@ -49,6 +45,3 @@ class Command(BaseCommand):
             f"Requeued {len(stale)} emails; deleted {old_sent} delivery records, {sessions} sessions, "
             f"{attempts} sign-in attempt records."
         )
-        # The apps' own upkeep (see heard.core.housekeeping).
-        for job in housekeeping.jobs():
-            self.stdout.write(job(now))
