@@ -10,6 +10,7 @@ import datetime as dt
 from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from heard.codesign.models import Challenge, Commitment, Idea
 from tests.browser.conftest import no_axe_problems
@@ -40,7 +41,7 @@ def test_challenge_from_question_to_late_commitment(transactional_db, page_for, 
     staff.get_by_label("Delivery starts").fill(_local(now + dt.timedelta(days=28)))
     staff.get_by_role("button", name="Save as a draft").click()
     staff.get_by_role("button", name="Publish the challenge").click()
-    assert staff.get_by_text("The challenge is published.").is_visible()
+    expect(staff.get_by_text("The challenge is published.")).to_be_visible()
     challenge = Challenge.objects.get()
 
     # The first resident proposes an idea.
@@ -50,7 +51,7 @@ def test_challenge_from_question_to_late_commitment(transactional_db, page_for, 
     first.get_by_label("Your idea in a sentence").fill("Text tenants the day before a repair visit")
     first.get_by_label("Tell us more").fill("So someone is in when the repairer comes.")
     first.get_by_role("button", name="Publish my idea").click()
-    assert first.get_by_text("Your idea is published").is_visible()
+    expect(first.get_by_text("Your idea is published")).to_be_visible()
     kept = Idea.objects.get()
 
     # The second sees it suggested while typing (htmx), proposes a near-duplicate anyway, and
@@ -60,18 +61,18 @@ def test_challenge_from_question_to_late_commitment(transactional_db, page_for, 
     second.get_by_label("Your idea in a sentence").press_sequentially("Text tenants before the repair visit")
     suggestion = second.locator("#similar").get_by_role("link", name="Text tenants the day before a repair visit")
     suggestion.wait_for()
-    assert second.get_by_role("heading", name="Is your idea one of these?").is_visible()
+    expect(second.get_by_role("heading", name="Is your idea one of these?")).to_be_visible()
     second.get_by_label("Tell us more").fill("A reminder message.")
     second.get_by_role("button", name="Publish my idea").click()
     duplicate = Idea.objects.exclude(pk=kept.pk).get()
     proposing = page_for(neighbour)  # the form with suggestions, without JavaScript's help, for axe
     proposing.goto(f"/challenges/{challenge.slug}/ideas/new/?title=Text+tenants+before+repairs")
-    assert proposing.get_by_role("heading", name="Is your idea one of these?").is_visible()
+    expect(proposing.get_by_role("heading", name="Is your idea one of these?")).to_be_visible()
     no_axe_problems(proposing)
     second.goto(kept.get_absolute_url())
     second.get_by_role("button", name="Support this idea").click()
-    assert second.get_by_text("Thank you for your support.").is_visible()
-    assert second.get_by_role("heading", name="2 supporters").is_visible()
+    expect(second.get_by_text("Thank you for your support.")).to_be_visible()
+    expect(second.get_by_role("heading", name="2 supporters")).to_be_visible()
 
     # A convener merges the duplicate: Bilal backed both and counts once.
     moderator = page_for(convener, bypass_csp=False)
@@ -81,7 +82,7 @@ def test_challenge_from_question_to_late_commitment(transactional_db, page_for, 
     no_axe_problems(checker)
     moderator.get_by_label("Merge into idea number").fill(str(kept.pk))
     moderator.get_by_role("button", name="Merge").click()
-    assert moderator.get_by_text("Merged. The idea now has 2 supporters.").is_visible()
+    expect(moderator.get_by_text("Merged. The idea now has 2 supporters.")).to_be_visible()
 
     # Weeks later the provider shortlists, decides with a reason, and commits.
     Challenge.objects.filter(pk=challenge.pk).update(
@@ -96,7 +97,7 @@ def test_challenge_from_question_to_late_commitment(transactional_db, page_for, 
     staff.get_by_label("The reason, in plain words").fill("It costs little and tenants asked for it.")
     outbox_before = len(mail.outbox)
     staff.get_by_role("button", name="Publish the decision").click()
-    assert staff.get_by_text("The decision is published").is_visible()
+    expect(staff.get_by_text("The decision is published")).to_be_visible()
     decided = {address for message in mail.outbox[outbox_before:] for address in message.to}
     assert decided == {resident.email, neighbour.email}
 
@@ -107,7 +108,7 @@ def test_challenge_from_question_to_late_commitment(transactional_db, page_for, 
     staff.get_by_label("In progress").check()
     staff.get_by_label("What has happened").fill("Texts are being tested in one ward.")
     staff.get_by_role("button", name="Publish the update").click()
-    assert staff.get_by_text("The update is published").is_visible()
+    expect(staff.get_by_text("The update is published")).to_be_visible()
     commitment = Commitment.objects.get()
 
     # It runs late: the daily check marks it and tells the owner and everyone behind the idea.
@@ -119,12 +120,12 @@ def test_challenge_from_question_to_late_commitment(transactional_db, page_for, 
 
     reader = page_for(None)
     reader.goto(f"/organisations/{provider.slug}/accountability/?show=commitments")
-    assert reader.get_by_role("row", name="Late 1").is_visible()
-    assert reader.locator("main").get_by_text("Late", exact=True).first.is_visible()
+    expect(reader.get_by_role("row", name="Late 1")).to_be_visible()
+    expect(reader.locator("main").get_by_text("Late", exact=True).first).to_be_visible()
     no_axe_problems(reader)
     for url in (challenge.get_absolute_url(), kept.get_absolute_url(), commitment.get_absolute_url()):
         reader.goto(url)
-        assert reader.locator("main").get_by_text("Late", exact=True).first.is_visible(), url
+        expect(reader.locator("main").get_by_text("Late", exact=True).first).to_be_visible()  # url
         no_axe_problems(reader)
     assert staff.csp_violations == []
     assert second.csp_violations == []

@@ -7,6 +7,8 @@ pages and the import's status page run under the real content security policy.""
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from heard.conversations import tasks
 from heard.conversations.enums import ImportStatus, StatementStatus
 from heard.conversations.models import Conversation, Participant, PolisImport, Statement, Vote
@@ -76,9 +78,9 @@ def test_set_up_vote_moderate_map_and_import(
     for n in range(3):
         page = page_for(None, bypass_csp=False)
         page.goto(url)
-        assert page.locator("#vote blockquote").is_visible()
+        expect(page.locator("#vote blockquote")).to_be_visible()
         assert _vote_through(page, n % 2, javascript=True) == len(SEEDS)
-        assert page.get_by_text("You have voted on every statement").is_visible()
+        expect(page.get_by_text("You have voted on every statement")).to_be_visible()
         assert page.csp_violations == []
         first = first or page
     # One without JavaScript: every vote is a form post and a new page.
@@ -97,7 +99,7 @@ def test_set_up_vote_moderate_map_and_import(
     first.goto(url)
     first.get_by_label("Add your own statement").fill("Repairs should be done in one visit")
     first.get_by_role("button", name="Send your statement").click()
-    assert first.get_by_text("checked").first.is_visible()
+    expect(first.get_by_text("checked").first).to_be_visible()
     added = Statement.objects.get(text="Repairs should be done in one visit")
     assert added.status == StatementStatus.PENDING
     newcomer = page_for(None)
@@ -120,10 +122,10 @@ def test_set_up_vote_moderate_map_and_import(
     staff.get_by_role("button", name="Work out the map now").click()
     reader = page_for(None)
     reader.goto(f"/conversations/{conversation.slug}/report/")
-    assert reader.get_by_role("heading", name="The map of opinions").is_visible()
+    expect(reader.get_by_role("heading", name="The map of opinions")).to_be_visible()
     assert reader.locator("main svg").count() >= 1
     assert reader.get_by_text("Not enough votes yet").count() == 0
-    assert reader.get_by_role("heading", name="What sets each group apart").is_visible()
+    expect(reader.get_by_role("heading", name="What sets each group apart")).to_be_visible()
     assert reader.locator("main table").count() >= 1  # the map's data as a table
     no_axe_problems(reader)
 
@@ -139,7 +141,7 @@ def test_set_up_vote_moderate_map_and_import(
     settings.TASKS = {"default": {**immediate["default"], "BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     staff.get_by_role("button", name="Import", exact=True).click()
     staff.wait_for_url("**/manage/conversations/imports/*/")
-    assert staff.get_by_text("Waiting to start", exact=True).is_visible()
+    expect(staff.get_by_text("Waiting to start", exact=True)).to_be_visible()
     no_axe_problems(staff)
     strict = page_for(convener, bypass_csp=False)  # the same page, under the real policy
     strict.goto(staff.url)
@@ -158,5 +160,5 @@ def test_set_up_vote_moderate_map_and_import(
     assert staff.url.endswith(f"/manage/conversations/{imported.slug}/")
     reader.goto(f"/conversations/{imported.slug}/report/")
     assert reader.get_by_text("Not enough votes yet").count() == 0
-    assert reader.get_by_role("heading", name="What sets each group apart").is_visible()
+    expect(reader.get_by_role("heading", name="What sets each group apart")).to_be_visible()
     no_axe_problems(reader)

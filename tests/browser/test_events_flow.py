@@ -11,6 +11,7 @@ import datetime as dt
 from django.core import mail
 from django.utils import timezone
 from icalendar import Calendar
+from playwright.sync_api import expect
 
 from heard.events.models import Event, Registration, Session
 from tests.browser.conftest import no_axe_problems
@@ -41,7 +42,7 @@ def test_festival_from_call_to_full_session(transactional_db, page_for, provider
     staff.get_by_label("Ends").fill(_local(first_day + dt.timedelta(days=2, hours=9)))
     staff.get_by_label("Places").fill("300")
     staff.get_by_role("button", name="Save the event").click()
-    assert staff.get_by_text("The event is saved.").is_visible()
+    expect(staff.get_by_text("The event is saved.")).to_be_visible()
     event = Event.objects.get()
     staff.get_by_role("button", name="Publish the event").click()
     staff.get_by_role("link", name="Venue and rooms").click()
@@ -50,7 +51,7 @@ def test_festival_from_call_to_full_session(transactional_db, page_for, provider
     staff.get_by_label("Room", exact=True).fill("Library Studio")
     staff.get_by_label("Seats").fill("2")
     staff.get_by_role("button", name="Add the room").click()
-    assert staff.get_by_role("cell", name="2").is_visible()
+    expect(staff.get_by_role("cell", name="2")).to_be_visible()
     no_axe_problems(staff)
 
     # It opens the call for hosts, with a criterion and a review team of two.
@@ -58,7 +59,7 @@ def test_festival_from_call_to_full_session(transactional_db, page_for, provider
     staff.get_by_label("Opens").fill(_local(now - dt.timedelta(hours=1)))
     staff.get_by_label("Deadline").fill(_local(now + dt.timedelta(days=7)))
     staff.get_by_role("button", name="Save the call").click()
-    assert staff.get_by_text("The call for hosts is saved.").is_visible()
+    expect(staff.get_by_text("The call for hosts is saved.")).to_be_visible()
     staff.get_by_label("Criterion", exact=True).fill("Brings in people seldom heard")
     staff.get_by_role("button", name="Add the criterion").click()
     staff.get_by_label("Team", exact=True).fill("Everyone")
@@ -80,11 +81,11 @@ def test_festival_from_call_to_full_session(transactional_db, page_for, provider
     host.get_by_label("On behalf of").select_option(label=other_provider.name)
     host.get_by_label("Co-hosts").fill("not an address")
     host.get_by_role("button", name="Send the proposal in").click()
-    assert host.get_by_text("“not an address” is not an email address").first.is_visible()
+    expect(host.get_by_text("“not an address” is not an email address").first).to_be_visible()
     assert host.get_by_label("Title", exact=True).input_value() == "Tablets and tea"  # kept
     host.get_by_label("Co-hosts").fill("sam@example.org")
     host.get_by_role("button", name="Send the proposal in").click()
-    assert host.get_by_text("Your proposal is sent in.").is_visible()
+    expect(host.get_by_text("Your proposal is sent in.")).to_be_visible()
     session = Session.objects.get()
     assert any("We have your proposal" in message.subject for message in mail.outbox)
 
@@ -99,7 +100,7 @@ def test_festival_from_call_to_full_session(transactional_db, page_for, provider
     blocked = page_for(conflicted)
     blocked.goto(f"/events/{event.slug}/review/")
     assert blocked.get_by_role("link", name="Tablets and tea").count() == 0
-    assert blocked.get_by_text("Tablets and tea").first.is_visible()  # listed, with the reason
+    expect(blocked.get_by_text("Tablets and tea").first).to_be_visible()  # listed, with the reason
     response = blocked.goto(f"/events/{event.slug}/review/{session.pk}/")
     assert response.status == 403
 
@@ -117,7 +118,7 @@ def test_festival_from_call_to_full_session(transactional_db, page_for, provider
     # The host confirms; the organiser places it with the form and publishes the schedule.
     host.goto(f"/events/{event.slug}/proposals/{session.pk}/")
     host.get_by_role("button", name="Confirm: we will host it").click()
-    assert host.get_by_text("you have confirmed").is_visible()
+    expect(host.get_by_text("you have confirmed")).to_be_visible()
     staff.goto(f"/events/{event.slug}/manage/schedule/")
     staff.locator(f"#session-{session.pk}-room").select_option(label="Library Studio")
     staff.locator(f"#session-{session.pk}-time").fill("10:00")
@@ -139,7 +140,7 @@ def test_festival_from_call_to_full_session(transactional_db, page_for, provider
         visitor.get_by_role("button", name="Book a place").or_(
             visitor.get_by_role("button", name="Join the waiting list")
         ).click()
-    assert visitor.get_by_text("You are number 1 on the waiting list").is_visible()
+    expect(visitor.get_by_text("You are number 1 on the waiting list")).to_be_visible()
     no_axe_problems(visitor)
     assert list(Registration.objects.filter(session=session).order_by("pk").values_list("status", flat=True)) == [
         "booked",

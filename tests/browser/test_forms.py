@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from heard.accounts.models import Demographics
 
@@ -22,7 +23,7 @@ def test_form_with_one_bad_field_links_the_error_and_keeps_every_other_value(pag
     page.get_by_role("button", name="Save your answers").click()
 
     summary = page.locator(".error-summary")
-    assert summary.is_visible()
+    expect(summary).to_be_visible()
     # The page's script moves focus once the document is parsed: wait for it (a slow machine may
     # show the summary before), then check where focus is.
     page.wait_for_function("document.activeElement && document.activeElement.classList.contains('error-summary')")
@@ -49,7 +50,7 @@ def test_form_with_one_bad_field_links_the_error_and_keeps_every_other_value(pag
 
     page.get_by_label("Your postcode").fill("MB4 2CD")
     page.get_by_role("button", name="Save your answers").click()
-    assert page.get_by_text("Thank you. Your answers have been saved.").is_visible()
+    expect(page.get_by_text("Thank you. Your answers have been saved.")).to_be_visible()
     assert Demographics.objects.get(user=person).answers["postcode_district"] == "MB4"
     # It all ran under the site's real Content-Security-Policy, scripts included.
     assert page.evaluate("typeof window.htmx") == "object"
@@ -73,9 +74,9 @@ def test_sign_in_with_password_and_two_factor_code(browser, live_server, demo_wo
     page.get_by_label("Code").fill(current_totp_code(convener.totp_secret))
     page.get_by_role("button", name="Sign In").click()
     page.get_by_role("link", name="Manage").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Manage"
-    assert page.get_by_text("Millbrook Collaborative").first.is_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Manage")
+    expect(page.get_by_text("Millbrook Collaborative").first).to_be_visible()
     page.get_by_role("button", name="Sign out").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Be heard on the services you use"
-    assert page.get_by_role("link", name="Sign in").first.is_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Be heard on the services you use")
+    expect(page.get_by_role("link", name="Sign in").first).to_be_visible()
     context.close()

@@ -6,6 +6,7 @@ hears each step. Each page on the way passes axe."""
 from __future__ import annotations
 
 from django.core import mail
+from playwright.sync_api import expect
 
 from heard.frontline import services
 from heard.frontline.models import Flag, Partner
@@ -42,13 +43,13 @@ def test_flag_from_a_phone_to_two_agencies_and_back(transactional_db, page_for, 
     phone.get_by_label("Shopkeeper or shop worker").check()
     phone.get_by_label("The business or organisation you work for").fill("Corner Shop")
     phone.get_by_role("button", name="Register").click()
-    assert phone.get_by_text("We will check your details").first.is_visible()
+    expect(phone.get_by_text("We will check your details").first).to_be_visible()
 
     services.partner_verify(partner=Partner.objects.get(user=shopkeeper), by=site_admin)
     phone.goto("/frontline/")
     phone.get_by_role("link", name="Read the guidance, then flag").click()
     phone.get_by_role("button", name="I have read this guidance").click()
-    assert phone.get_by_text("If anyone is in immediate danger, call 999 now.").is_visible()
+    expect(phone.get_by_text("If anyone is in immediate danger, call 999 now.")).to_be_visible()
     phone.get_by_label("Cold or unsafe home").check()
     phone.get_by_label("Soon: in the next day or two").check()
     phone.get_by_label("What did you see or hear?").fill("She came in wearing two coats; says the heating is off.")
@@ -58,7 +59,7 @@ def test_flag_from_a_phone_to_two_agencies_and_back(transactional_db, page_for, 
     phone.get_by_label("About how old are they?").fill("84")
     phone.get_by_label("Yes, and they agreed to me passing this on").check()
     phone.get_by_role("button", name="Send the flag").click()
-    assert phone.get_by_role("heading", name="Your flag is sent").is_visible()
+    expect(phone.get_by_role("heading", name="Your flag is sent")).to_be_visible()
     flag = Flag.objects.get(partner__user=shopkeeper)
     assert sorted(flag.referrals.values_list("agency__kind", flat=True)) == ["adult_social_care", "fire"]
     checker = page_for(shopkeeper, width=375)
@@ -71,8 +72,8 @@ def test_flag_from_a_phone_to_two_agencies_and_back(transactional_db, page_for, 
     worker.get_by_role("link", name=flag.reference).click()
     worker.get_by_label("To act on this referral").check()
     worker.get_by_role("button", name="Show personal details").click()
-    assert worker.get_by_text("Edith Clark", exact=True).is_visible()
-    assert worker.locator("#links").is_visible()
+    expect(worker.get_by_text("Edith Clark", exact=True)).to_be_visible()
+    expect(worker.locator("#links")).to_be_visible()
     no_axe_problems(worker)
     worker.get_by_role("button", name="Same person or household").click()
     worker.get_by_role("button", name="Acknowledge").click()
@@ -81,13 +82,13 @@ def test_flag_from_a_phone_to_two_agencies_and_back(transactional_db, page_for, 
     worker.get_by_label("Action taken").check()
     worker.get_by_label("A thank-you to the person who flagged it").fill("Thank you for looking out for your customer.")
     worker.get_by_role("button", name="Close the referral").click()
-    assert worker.get_by_text("Closed. The person who flagged it has been told.").is_visible()
+    expect(worker.get_by_text("Closed. The person who flagged it has been told.")).to_be_visible()
 
     other = page_for(firefighter)
     other.goto(f"/frontline/referrals/{flag.referrals.get(agency=fire).pk}/")
     other.get_by_label("To act on this referral").check()
     other.get_by_role("button", name="Show personal details").click()
-    assert other.get_by_text("Edith Clark", exact=True).is_visible()
+    expect(other.get_by_text("Edith Clark", exact=True)).to_be_visible()
     assert other.get_by_text("emergency heater").count() == 0  # the other agency's notes stay there
     refused = other.goto(f"/frontline/referrals/{flag.referrals.get(agency=social).pk}/")
     assert refused is not None
@@ -98,5 +99,5 @@ def test_flag_from_a_phone_to_two_agencies_and_back(transactional_db, page_for, 
     assert any("Thank you for looking out for your customer." in body for body in bodies)
     assert not any("heater" in body or "Edith" in body for body in bodies)
     phone.goto(f"/frontline/my-flags/{flag.reference}/")
-    assert phone.get_by_text("Being looked at").first.is_visible()
+    expect(phone.get_by_text("Being looked at").first).to_be_visible()
     assert phone.csp_violations == []

@@ -11,6 +11,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from django.core import mail
+from playwright.sync_api import expect
 
 from heard.publications.models import Publication, Subscriber
 from tests.browser.conftest import no_axe_problems
@@ -44,7 +45,7 @@ def test_report_response_feed_and_newsletter(transactional_db, page_for, provide
     staff.get_by_label("Tags").fill("research, public services")
     staff.get_by_role("button", name="Preview").click()
     preview = staff.locator(".preview, [aria-labelledby*=preview], section").filter(has_text="What we found").first
-    assert preview.locator("strong", has_text="one in seven").is_visible()
+    expect(preview.locator("strong", has_text="one in seven")).to_be_visible()
     assert Publication.objects.count() == 0  # a preview saves nothing
     assert staff.get_by_label("Title", exact=True).input_value() == "The Collaborative Citizen"
     staff.get_by_role("button", name="Save draft").click()
@@ -72,13 +73,13 @@ def test_report_response_feed_and_newsletter(transactional_db, page_for, provide
 
     # The report's page lists the response; the response links back; neither runs the script.
     visitor.goto(f"/publications/{report.slug}/")
-    assert visitor.get_by_role("heading", name="The Collaborative Citizen", level=1).is_visible()
-    assert visitor.get_by_role("link", name="A new frontline").is_visible()
+    expect(visitor.get_by_role("heading", name="The Collaborative Citizen", level=1)).to_be_visible()
+    expect(visitor.get_by_role("link", name="A new frontline")).to_be_visible()
     assert visitor.locator("script", has_text="alert(1)").count() == 0
     assert visitor.locator('meta[property="og:title"]').get_attribute("content") == "The Collaborative Citizen"
     no_axe_problems(visitor)
     visitor.get_by_role("link", name="A new frontline").click()
-    assert visitor.get_by_role("link", name="The Collaborative Citizen").first.is_visible()
+    expect(visitor.get_by_role("link", name="The Collaborative Citizen").first).to_be_visible()
     feed = ET.fromstring(visitor.request.get("/publications/feed.atom").body())  # noqa: S314 - our own feed
     titles = [entry.findtext(f"{ATOM}title") for entry in feed.iter(f"{ATOM}entry")]
     assert titles[:2] == ["A new frontline", "The Collaborative Citizen"]
@@ -90,7 +91,7 @@ def test_report_response_feed_and_newsletter(transactional_db, page_for, provide
     visitor.get_by_label("Reports and research").check()
     mail.outbox.clear()
     visitor.get_by_role("button", name="Subscribe").click()
-    assert visitor.get_by_role("heading", name=re.compile("Check your email")).is_visible()
+    expect(visitor.get_by_role("heading", name=re.compile("Check your email"))).to_be_visible()
     assert [message.to for message in mail.outbox] == [["amara@example.org"]]
     subscriber = Subscriber.objects.get()
     assert subscriber.status == "pending"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from django.core import mail
+from playwright.sync_api import expect
 
 from heard.voice.models import Story
 
@@ -23,20 +24,20 @@ def test_story_from_telling_to_answer(page_for, demo_world) -> None:
     resident.get_by_label("Tell us what happened").fill("No heating in December, and nobody called back.")
     resident.get_by_label("Your email address").fill("kemi@example.org")
     resident.get_by_role("button", name="Send your story").click()
-    assert resident.get_by_role("heading", name="What happens next").is_visible()
+    expect(resident.get_by_role("heading", name="What happens next")).to_be_visible()
     story = Story.objects.get(title="Waited six weeks for a boiler")
     assert story.status == "unconfirmed"
 
     link = re.search(r"https?://[^/]+(/stories/confirm/\S+/)", mail.outbox[-1].body).group(1)
     resident.goto(link)
-    assert resident.get_by_text("Your story is confirmed").is_visible()
+    expect(resident.get_by_text("Your story is confirmed")).to_be_visible()
 
     convener = page_for(people["convener"], bypass_csp=False)
     convener.goto("/manage/stories/")
     convener.get_by_role("link", name="Waited six weeks for a boiler").click()
     convener.get_by_label("Publish", exact=True).check()
     convener.get_by_role("button", name="Save decision").click()
-    assert convener.get_by_text("The author has been told").is_visible()
+    expect(convener.get_by_text("The author has been told")).to_be_visible()
     assert mail.outbox[-1].to == ["kemi@example.org"]
     assert "now published" in mail.outbox[-1].body
 
@@ -46,7 +47,7 @@ def test_story_from_telling_to_answer(page_for, demo_world) -> None:
     responder.get_by_label("Looking into it").check()
     responder.get_by_label("Your answer").fill("We are sorry. A manager will call you this week.")
     responder.get_by_role("button", name="Publish your answer").click()
-    assert responder.get_by_text("A manager will call you this week.").is_visible()
+    expect(responder.get_by_text("A manager will call you this week.")).to_be_visible()
     assert mail.outbox[-1].to == ["kemi@example.org"]
     assert "Where things stand: Looking into it" in mail.outbox[-1].body
 
@@ -56,7 +57,7 @@ def test_story_from_telling_to_answer(page_for, demo_world) -> None:
     responder.get_by_label("When it changed").fill("2026-11-20")
     responder.get_by_label(re.compile(r"Waited six weeks for a boiler")).check()
     responder.get_by_role("button", name="Record the change").click()
-    assert responder.get_by_text("Boiler repairs answered within 24 hours in winter").first.is_visible()
+    expect(responder.get_by_text("Boiler repairs answered within 24 hours in winter").first).to_be_visible()
     assert mail.outbox[-1].to == ["kemi@example.org"]
     assert "Boiler repairs answered within 24 hours in winter" in mail.outbox[-1].body
     for page in (resident, convener, responder):
