@@ -44,15 +44,34 @@ SHAPE_NAMES = {
 }
 # The colours of heard.css's .map-point--N, so the PDF looks like the page.
 GROUP_COLOURS = ("#0b5d63", "#b4441b", "#5b3f8c", "#2f6b1f", "#8a6d00")
-# Each shape as SVG, centred on (x, y). The page's map is built from these here rather than in the
-# template: 1,500 marks through the template language take a hundred milliseconds, here one or two.
-SVG_MARKS = {
-    "circle": '<circle cx="{x:g}" cy="{y:g}" r="2.5" class="map-point map-point--{group}"></circle>',
-    "square": '<path d="M{x:g} {y:g}m-2.25-2.25h4.5v4.5h-4.5z" class="map-point map-point--{group}"></path>',
-    "triangle": '<path d="M{x:g} {y:g}m0-3l3 5h-6z" class="map-point map-point--{group}"></path>',
-    "diamond": '<path d="M{x:g} {y:g}m0-3l3 3-3 3-3-3z" class="map-point map-point--{group}"></path>',
-    "cross": '<path d="M{x:g} {y:g}m-1-3h2v2h2v2h-2v2h-2v-2h-2v-2h2z" class="map-point map-point--{group}"></path>',
+# Each shape's outline around its centre, as SVG path steps, for one participant. Participants in the
+# same place (they voted alike) are drawn as one mark, larger: its area grows with how many it stands
+# for, up to MAX_MARK_SCALE times the width, so a crowd stays visible and never hides its neighbours.
+MARK_RADIUS = 2.5
+MAX_MARK_SCALE = 4.0
+_OUTLINES = {
+    "square": (("m", -2.25, -2.25), ("h", 4.5), ("v", 4.5), ("h", -4.5)),
+    "triangle": (("m", 0, -3), ("l", 3, 5), ("h", -6)),
+    "diamond": (("m", 0, -3), ("l", 3, 3, -3, 3, -3, -3)),
+    "cross": (
+        ("m", -1, -3),
+        ("h", 2),
+        ("v", 2),
+        ("h", 2),
+        ("v", 2),
+        ("h", -2),
+        ("v", 2),
+        ("h", -2),
+        ("v", -2),
+        ("h", -2),
+        ("v", -2),
+        ("h", 2),
+    ),
 }
+# The group's letter stands above its centre, clear of the largest mark there (the letter's white
+# outline included); below it when the centre is too near the top.
+LABEL_GAP = MARK_RADIUS * MAX_MARK_SCALE + 5
+LABEL_HEIGHT = 15  # a capital of the 20px letter, above its baseline
 REPNESS_SHOWN = 5  # representative statements per group
 LISTED = 10  # consensus and divisive statements
 REPORT_KEY = "report"  # the digest's key in Conversation.summary
@@ -200,17 +219,63 @@ def _text(statements: dict[int, Statement], statement_id: Any) -> str | None:
 
 
 def _points(digest: dict[str, Any]) -> list[dict[str, Any]]:
-    points = []
+    """The marks to draw: one per place and group, with how many participants it stands for."""
+    counts: dict[tuple[str, str, str], int] = {}
     for point in digest["points"].split():
         x, y, group = point.split(",")
+        counts[(x, y, group)] = counts.get((x, y, group), 0) + 1
+    points = []
+    for (x, y, group), count in counts.items():
         mark = int(group) % len(MAP_SHAPES)
-        points.append({"x": float(x), "y": float(y), "group": mark, "shape": MAP_SHAPES[mark]})
+        points.append(
+            {
+                "x": float(x),
+                "y": float(y),
+                "group": mark,
+                "shape": MAP_SHAPES[mark],
+                "count": count,
+                "scale": min(count**0.5, MAX_MARK_SCALE),
+            }
+        )
     return points
 
 
+def _outline(shape: str, scale: float) -> str:
+    """The shape's path steps at `scale`, as compact as SVG allows ("l3 3-3 3": no space before a minus)."""
+    steps = []
+    for step, *numbers in _OUTLINES[shape]:
+        written = [f"{round(n * scale, 2):g}" for n in numbers]
+        steps.append(step + "".join(w if i == 0 or w.startswith("-") else " " + w for i, w in enumerate(written)))
+    return "".join(steps)
+
+
 def _svg_marks(points: list[dict[str, Any]]) -> SafeString:
-    # Only numbers go into the markup (floats and group numbers), so there is nothing to escape.
-    return mark_safe("".join(SVG_MARKS[point["shape"]].format(**point) for point in points))
+    # Only numbers go into the markup (floats and group numbers), so there is nothing to escape. Built
+    # here rather than in the template: 1,500 marks through the template language take a hundred
+    # milliseconds, here a few.
+    outlines: dict[tuple[str, float], str] = {}
+    marks = []
+    for point in points:
+        shape, scale, x, y, group = point["shape"], point["scale"], point["x"], point["y"], point["group"]
+        if shape == "circle":
+            marks.append(
+                f'<circle cx="{x:g}" cy="{y:g}" r="{round(MARK_RADIUS * scale, 2):g}" '
+                f'class="map-point map-point--{group}"></circle>'
+            )
+            continue
+        outline = outlines.get((shape, scale))
+        if outline is None:
+            outline = outlines[(shape, scale)] = _outline(shape, scale)
+        marks.append(f'<path d="M{x:g} {y:g}{outline}z" class="map-point map-point--{group}"></path>')
+    return mark_safe("".join(marks))
+
+
+def _label_place(cx: float, cy: float) -> tuple[float, float]:
+    """Where a group's letter stands (its baseline's middle): above the centre, else below it."""
+    x = min(max(cx, MAP_MARGIN / 2), MAP_SIZE - MAP_MARGIN / 2)
+    if cy - LABEL_GAP - LABEL_HEIGHT >= 0:
+        return round(x, 1), round(cy - LABEL_GAP, 1)
+    return round(x, 1), round(cy + LABEL_GAP + LABEL_HEIGHT, 1)
 
 
 def report_context(conversation: Conversation) -> dict[str, Any]:
@@ -247,6 +312,7 @@ def report_context(conversation: Conversation) -> dict[str, Any]:
                 "share": group["size"] / total,
                 "cx": group["centre"][0],
                 "cy": group["centre"][1],
+                "label": _label_place(group["centre"][0], group["centre"][1]),
                 "shape": shape,
                 "shape_name": SHAPE_NAMES[shape],
                 "colour": GROUP_COLOURS[number % len(GROUP_COLOURS)],
@@ -312,7 +378,10 @@ def map_caption(groups: list[dict[str, Any]]) -> str:
     marks = ", ".join(
         _("%(shape)s for group %(name)s") % {"shape": group["shape_name"], "name": group["name"]} for group in groups
     )
-    return _("Each mark is a participant: %(marks)s. Letters mark each group's centre.") % {"marks": marks}
+    return _(
+        "Each mark is a participant: %(marks)s. A larger mark is several participants in the same place. "
+        "Each group's letter stands just beside its centre."
+    ) % {"marks": marks}
 
 
 def group_title(name: str, size: int) -> str:

@@ -18,12 +18,21 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from heard.conversations.models import Conversation
-from heard.conversations.report import CACHE_SECONDS, MAP_SIZE, report_context, shown_statements_stamp, time_stamp
+from heard.conversations.report import (
+    CACHE_SECONDS,
+    MAP_SIZE,
+    MAX_MARK_SCALE,
+    report_context,
+    shown_statements_stamp,
+    time_stamp,
+)
 from heard.core.pdf_fonts import pdf_fonts, pdf_printable
 
 # Part of the cache key: changed whenever the PDF's layout or fonts change, so copies made before are
 # not served until their map changes.
-PDF_LAYOUT = "2"
+PDF_LAYOUT = "3"
+_MARK = 2.6  # a participant's mark on the PDF's map, in points
+_BADGE = 9  # the radius of the disc behind a group's letter
 
 
 def _pdf_key(conversation: Conversation) -> str:
@@ -97,11 +106,18 @@ def _pdf_map(context: dict[str, Any], width: float) -> Any:
     for point in context["points"]:
         # SVG counts y downwards, PDF upwards: flip it so the two maps look the same.
         x, y = point["x"] * scale, width - point["y"] * scale
-        drawing.add(_mark(point["shape"], x, y, colour_of.get(point["shape"], colors.grey), size=2.6))
+        drawing.add(
+            _mark(point["shape"], x, y, colour_of.get(point["shape"], colors.grey), size=_MARK * point["scale"])
+        )
+    # Each letter in a white disc, beside the group's centre and clear of the largest mark there (as
+    # on the page): above it, or below when the centre is near the top.
+    clear = _MARK * MAX_MARK_SCALE + _BADGE + 1
     for group in context["groups"]:
-        x, y = group["cx"] * scale, width - group["cy"] * scale
-        drawing.add(Circle(x + 5, y + 5, 9, fillColor=colors.white, strokeColor=colors.HexColor(group["colour"])))
-        drawing.add(String(x + 5, y + 0.5, group["name"], fontName=bold, fontSize=12, textAnchor="middle"))
+        x = min(max(group["cx"] * scale, _BADGE), width - _BADGE)
+        y = width - group["cy"] * scale
+        y = y + clear if y + clear + _BADGE <= width else y - clear
+        drawing.add(Circle(x, y, _BADGE, fillColor=colors.white, strokeColor=colors.HexColor(group["colour"])))
+        drawing.add(String(x, y - 4.3, group["name"], fontName=bold, fontSize=12, textAnchor="middle"))
     return drawing
 
 

@@ -62,7 +62,8 @@ def planted(sizes: list[int]) -> dict[str, Any]:
     for number, size in enumerate(sizes):
         members = list(range(len(clustered) + 1, len(clustered) + size + 1))
         clustered += members
-        coordinates += [[number * 10 + (i % 7) / 10, number * -4 + (i % 11) / 10] for i in range(size)]
+        # Each participant in a place of their own (two in one place would be drawn as one mark).
+        coordinates += [[number * 10 + (i % 50) * 0.08, number * -4 + (i // 50) * 0.08] for i in range(size)]
         groups.append(
             {"id": number, "members": members, "size": size, "centroid": [number * 10.3, number * -3.5], "repness": []}
         )
@@ -320,7 +321,8 @@ def test_report_map_gives_five_groups_five_shapes_and_names_them_all(client) -> 
     assert page.count('h2v2h2v2h-2v2h-2v-2h-2v-2h2z" class="map-point map-point--4"') == 5
     assert (
         "Each mark is a participant: circles for group A, squares for group B, triangles for group C, "
-        "diamonds for group D, crosses for group E. Letters mark each group&#x27;s centre."
+        "diamonds for group D, crosses for group E. A larger mark is several participants in the same place. "
+        "Each group&#x27;s letter stands just beside its centre."
     ) in page
     assert '<text x="' in page
     assert ">E</text>" in page
@@ -513,9 +515,83 @@ def test_counts_before_any_map_ignore_a_failed_runs_bookkeeping(conversation) ->
     assert selectors.conversation_counts(conversation) == {"participants": 1, "votes": 1, "statements": 3}
 
 
+def _stored(analysis: dict[str, Any]) -> Conversation:
+    from heard.conversations.report import report_digest_of
+
+    conversation = report_conversation()
+    now = timezone.now()
+    Conversation.objects.filter(pk=conversation.pk).update(
+        analysed_at=now, summary={"report": report_digest_of(analysis, analysed_at=now)}
+    )
+    conversation.refresh_from_db()
+    return conversation
+
+
+def test_participants_in_the_same_place_are_one_larger_mark_and_the_letter_stands_clear(client) -> None:
+    """Four who voted alike sit in one place: one mark twice as wide (four times the area), not four
+    marks under the group's letter. The letter stands above the centre, clear of the largest mark."""
+    analysis = {
+        "enough_votes": True,
+        "participants_clustered": [1, 2, 3, 4, 5, 6],
+        "coordinates": [[-1.0, 0.0]] * 4 + [[1.0, 0.0], [1.0, 0.5]],
+        "groups": [
+            {"id": 0, "members": [1, 2, 3, 4], "size": 4, "centroid": [-1.0, 0.0], "repness": []},
+            {"id": 1, "members": [5, 6], "size": 2, "centroid": [1.0, 0.25], "repness": []},
+        ],
+    }
+    conversation = _stored(analysis)
+    page = client.get(url("report", conversation)).content.decode()
+    circles = re.findall(r'<circle cx="([\d.]+)" cy="([\d.]+)" r="([\d.]+)" class="map-point map-point--0">', page)
+    assert len(circles) == 1
+    x, y, r = (float(v) for v in circles[0])
+    assert r == report.MARK_RADIUS * 2
+    assert page.count('class="map-point map-point--1"') == 2  # two places, two marks of one each
+    assert 'h4.5v4.5h-4.5z" class="map-point map-point--1"' in page
+    label = re.search(r'<text x="([\d.]+)" y="([\d.]+)" text-anchor="middle" class="map-label">A</text>', page)
+    assert label is not None
+    assert float(label[1]) == x
+    # The letter's baseline is above the mark's top by its white outline and more.
+    assert float(label[2]) <= y - report.MARK_RADIUS * report.MAX_MARK_SCALE - 2
+    assert "A larger mark is several participants in the same place." in page
+
+
+def test_a_crowd_in_one_place_grows_its_mark_only_so_far() -> None:
+    analysis = {
+        "enough_votes": True,
+        "participants_clustered": list(range(1, 102)),
+        "coordinates": [[0.0, 0.0]] * 100 + [[1.0, 1.0]],
+        "groups": [
+            {"id": 0, "members": list(range(1, 101)), "size": 100, "centroid": [0.0, 0.0], "repness": []},
+            {"id": 1, "members": [101], "size": 1, "centroid": [1.0, 1.0], "repness": []},
+        ],
+    }
+    context = report.report_context(_stored(analysis))
+    assert [(p["count"], p["scale"]) for p in context["points"]] == [(100, report.MAX_MARK_SCALE), (1, 1.0)]
+    assert f'r="{report.MARK_RADIUS * report.MAX_MARK_SCALE:g}"' in context["map_marks"]
+
+
+def test_a_letter_near_the_top_of_the_map_stands_below_its_centre() -> None:
+    analysis = {
+        "enough_votes": True,
+        "participants_clustered": [1, 2],
+        "coordinates": [[0.0, -1.0], [0.0, 1.0]],
+        "groups": [
+            {"id": 0, "members": [1], "size": 1, "centroid": [0.0, -1.0], "repness": []},
+            {"id": 1, "members": [2], "size": 1, "centroid": [0.0, 1.0], "repness": []},
+        ],
+    }
+    context = report.report_context(_stored(analysis))
+    top, bottom = sorted(context["groups"], key=lambda g: g["cy"])
+    assert top["cy"] == report.MAP_MARGIN
+    assert top["label"][1] > top["cy"]  # below: there is no room above
+    assert bottom["label"][1] < bottom["cy"]
+    for group in (top, bottom):
+        assert group["label"][1] - report.LABEL_HEIGHT >= 0
+        assert group["label"][1] <= report.MAP_SIZE
+
+
 def test_groups_keep_their_letter_mark_and_colour_by_their_stable_id() -> None:
     """After a group has gone, the others keep theirs: ids 0 and 2 are groups A and C."""
-    from heard.conversations.report import report_digest_of
 
     analysis = {
         "enough_votes": True,
@@ -526,13 +602,7 @@ def test_groups_keep_their_letter_mark_and_colour_by_their_stable_id() -> None:
             {"id": 2, "members": [2], "size": 1, "centroid": [1.0, 0.0], "repness": []},
         ],
     }
-    conversation = report_conversation()
-    now = timezone.now()
-    Conversation.objects.filter(pk=conversation.pk).update(
-        analysed_at=now, summary={"report": report_digest_of(analysis, analysed_at=now)}
-    )
-    conversation.refresh_from_db()
-    context = report.report_context(conversation)
+    context = report.report_context(_stored(analysis))
     assert [(g["name"], g["shape"]) for g in context["groups"]] == [("A", "circle"), ("C", "triangle")]
     assert sorted({p["group"] for p in context["points"]}) == [0, 2]
 
