@@ -46,7 +46,8 @@ SHAPE_NAMES = {
 GROUP_COLOURS = ("#0b5d63", "#b4441b", "#5b3f8c", "#2f6b1f", "#8a6d00")
 # Each shape's outline around its centre, as SVG path steps, for one participant. Participants in the
 # same place (they voted alike) are drawn as one mark, larger: its area grows with how many it stands
-# for, up to MAX_MARK_SCALE times the width, so a crowd stays visible and never hides its neighbours.
+# for, up to MAX_MARK_SCALE times the width. The largest are drawn first, so they never hide the
+# smaller marks beside them.
 MARK_RADIUS = 2.5
 MAX_MARK_SCALE = 4.0
 _OUTLINES = {
@@ -68,10 +69,13 @@ _OUTLINES = {
         ("h", 2),
     ),
 }
-# The group's letter stands above its centre, clear of the largest mark there (the letter's white
-# outline included); below it when the centre is too near the top.
-LABEL_GAP = MARK_RADIUS * MAX_MARK_SCALE + 5
-LABEL_HEIGHT = 15  # a capital of the 20px letter, above its baseline
+# How far the largest mark reaches from its centre: the outlines above reach 3 (the circle 2.5).
+MARK_EXTENT = 3 * MAX_MARK_SCALE
+# The group's letter stands above its centre, clear of the largest mark there by its white outline
+# (2) and 3 more; below it when the centre is too near the top.
+LETTER_OUTLINE = 2
+LABEL_GAP = MARK_EXTENT + LETTER_OUTLINE + 3
+LABEL_HEIGHT = 15 + LETTER_OUTLINE  # a capital of the 20px letter above its baseline, and its outline
 REPNESS_SHOWN = 5  # representative statements per group
 LISTED = 10  # consensus and divisive statements
 REPORT_KEY = "report"  # the digest's key in Conversation.summary
@@ -237,6 +241,7 @@ def _points(digest: dict[str, Any]) -> list[dict[str, Any]]:
                 "scale": min(count**0.5, MAX_MARK_SCALE),
             }
         )
+    points.sort(key=lambda point: -point["count"])  # stable: otherwise in the digest's order
     return points
 
 

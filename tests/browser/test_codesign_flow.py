@@ -125,7 +125,7 @@ def test_challenge_from_question_to_late_commitment(transactional_db, page_for, 
     no_axe_problems(reader)
     for url in (challenge.get_absolute_url(), kept.get_absolute_url(), commitment.get_absolute_url()):
         reader.goto(url)
-        expect(reader.locator("main").get_by_text("Late", exact=True).first).to_be_visible()  # url
+        expect(reader.locator("main").get_by_text("Late", exact=True).first, f"no 'Late' on {url}").to_be_visible()
         no_axe_problems(reader)
     assert staff.csp_violations == []
     assert second.csp_violations == []

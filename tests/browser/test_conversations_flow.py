@@ -99,7 +99,7 @@ def test_set_up_vote_moderate_map_and_import(
     first.goto(url)
     first.get_by_label("Add your own statement").fill("Repairs should be done in one visit")
     first.get_by_role("button", name="Send your statement").click()
-    expect(first.get_by_text("checked").first).to_be_visible()
+    expect(first.get_by_text("Your statement will be shown once it has been checked.")).to_be_visible()
     added = Statement.objects.get(text="Repairs should be done in one visit")
     assert added.status == StatementStatus.PENDING
     newcomer = page_for(None)

@@ -49,6 +49,7 @@ def test_flag_from_a_phone_to_two_agencies_and_back(transactional_db, page_for, 
     phone.goto("/frontline/")
     phone.get_by_role("link", name="Read the guidance, then flag").click()
     phone.get_by_role("button", name="I have read this guidance").click()
+    expect(phone.get_by_label("Cold or unsafe home")).to_be_visible()  # the flag form, after the guidance
     expect(phone.get_by_text("If anyone is in immediate danger, call 999 now.")).to_be_visible()
     phone.get_by_label("Cold or unsafe home").check()
     phone.get_by_label("Soon: in the next day or two").check()

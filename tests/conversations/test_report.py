@@ -550,8 +550,8 @@ def test_participants_in_the_same_place_are_one_larger_mark_and_the_letter_stand
     label = re.search(r'<text x="([\d.]+)" y="([\d.]+)" text-anchor="middle" class="map-label">A</text>', page)
     assert label is not None
     assert float(label[1]) == x
-    # The letter's baseline is above the mark's top by its white outline and more.
-    assert float(label[2]) <= y - report.MARK_RADIUS * report.MAX_MARK_SCALE - 2
+    # The letter, white outline included, ends above the reach of the largest mark there could be.
+    assert float(label[2]) + report.LETTER_OUTLINE < y - report.MARK_EXTENT
     assert "A larger mark is several participants in the same place." in page
 
 
@@ -585,9 +585,55 @@ def test_a_letter_near_the_top_of_the_map_stands_below_its_centre() -> None:
     assert top["cy"] == report.MAP_MARGIN
     assert top["label"][1] > top["cy"]  # below: there is no room above
     assert bottom["label"][1] < bottom["cy"]
-    for group in (top, bottom):
-        assert group["label"][1] - report.LABEL_HEIGHT >= 0
-        assert group["label"][1] <= report.MAP_SIZE
+
+
+def _reach(shape: str, scale: float) -> float:
+    """How far above its centre a mark's outline goes (SVG's y counts downwards)."""
+    if shape == "circle":
+        return report.MARK_RADIUS * scale
+    y = highest = 0.0
+    for step, *numbers in report._OUTLINES[shape]:
+        moves = numbers[1::2] if step in "ml" else numbers if step == "v" else []
+        for dy in moves:
+            y += dy * scale
+            highest = min(highest, y)
+    return -highest
+
+
+def test_the_room_left_for_marks_is_the_reach_of_the_largest() -> None:
+    assert max(_reach(shape, report.MAX_MARK_SCALE) for shape in report.MAP_SHAPES) == report.MARK_EXTENT
+
+
+@pytest.mark.parametrize(
+    ("cx", "cy", "where"),
+    [(200, 200, "above"), (0, 380, "above"), (400, 200, "above"), (200, 20, "below"), (200, 33.9, "below")],
+)
+def test_a_groups_letter_stays_on_the_map_and_clear_of_the_marks(cx, cy, where) -> None:
+    x, baseline = report._label_place(cx, cy)
+    top, bottom = baseline - 15 - report.LETTER_OUTLINE, baseline + report.LETTER_OUTLINE
+    half_width = 7 + report.LETTER_OUTLINE  # a bold capital of 20px is at most 14 wide
+    assert x - half_width >= 0
+    assert x + half_width <= report.MAP_SIZE
+    assert top >= 0
+    assert bottom <= report.MAP_SIZE
+    if where == "above":
+        assert bottom < cy - report.MARK_EXTENT
+    else:
+        assert top > cy + report.MARK_EXTENT
+
+
+def test_larger_marks_are_drawn_first_so_they_hide_no_smaller_one() -> None:
+    analysis = {
+        "enough_votes": True,
+        "participants_clustered": [1, 2, 3, 4, 5],
+        "coordinates": [[0.0, 0.0], [0.1, 0.0], [0.1, 0.0], [0.1, 0.0], [1.0, 1.0]],
+        "groups": [
+            {"id": 0, "members": [1], "size": 1, "centroid": [0.0, 0.0], "repness": []},
+            {"id": 1, "members": [2, 3, 4, 5], "size": 4, "centroid": [0.3, 0.25], "repness": []},
+        ],
+    }
+    context = report.report_context(_stored(analysis))
+    assert [(p["group"], p["count"]) for p in context["points"]] == [(1, 3), (0, 1), (1, 1)]
 
 
 def test_groups_keep_their_letter_mark_and_colour_by_their_stable_id() -> None:
