@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 from typing import Any
 
@@ -245,6 +246,7 @@ def _points(digest: dict[str, Any]) -> list[dict[str, Any]]:
     return points
 
 
+@functools.cache
 def _outline(shape: str, scale: float) -> str:
     """The shape's path steps at `scale`, as compact as SVG allows ("l3 3-3 3": no space before a minus)."""
     steps = []
@@ -254,11 +256,29 @@ def _outline(shape: str, scale: float) -> str:
     return "".join(steps)
 
 
+def mark_corners(shape: str) -> list[tuple[float, float]]:
+    """The corners of a shape's outline around its centre, at the size of one participant (y down, as
+    in SVG), so that the PDF draws the very marks the page does. Not for the circle."""
+    x = y = 0.0
+    corners = []
+    for step, *numbers in _OUTLINES[shape]:
+        if step in "ml":
+            for dx, dy in zip(numbers[::2], numbers[1::2], strict=True):
+                x, y = x + dx, y + dy
+                corners.append((x, y))
+        elif step == "h":
+            x += numbers[0]
+            corners.append((x, y))
+        else:  # "v"
+            y += numbers[0]
+            corners.append((x, y))
+    return corners
+
+
 def _svg_marks(points: list[dict[str, Any]]) -> SafeString:
     # Only numbers go into the markup (floats and group numbers), so there is nothing to escape. Built
     # here rather than in the template: 1,500 marks through the template language take a hundred
     # milliseconds, here a few.
-    outlines: dict[tuple[str, float], str] = {}
     marks = []
     for point in points:
         shape, scale, x, y, group = point["shape"], point["scale"], point["x"], point["y"], point["group"]
@@ -267,11 +287,10 @@ def _svg_marks(points: list[dict[str, Any]]) -> SafeString:
                 f'<circle cx="{x:g}" cy="{y:g}" r="{round(MARK_RADIUS * scale, 2):g}" '
                 f'class="map-point map-point--{group}"></circle>'
             )
-            continue
-        outline = outlines.get((shape, scale))
-        if outline is None:
-            outline = outlines[(shape, scale)] = _outline(shape, scale)
-        marks.append(f'<path d="M{x:g} {y:g}{outline}z" class="map-point map-point--{group}"></path>')
+        else:
+            marks.append(
+                f'<path d="M{x:g} {y:g}{_outline(shape, scale)}z" class="map-point map-point--{group}"></path>'
+            )
     return mark_safe("".join(marks))
 
 

@@ -21,7 +21,9 @@ from heard.conversations.models import Conversation
 from heard.conversations.report import (
     CACHE_SECONDS,
     MAP_SIZE,
-    MAX_MARK_SCALE,
+    MARK_EXTENT,
+    MARK_RADIUS,
+    mark_corners,
     report_context,
     shown_statements_stamp,
     time_stamp,
@@ -31,7 +33,7 @@ from heard.core.pdf_fonts import pdf_fonts, pdf_printable
 # Part of the cache key: changed whenever the PDF's layout or fonts change, so copies made before are
 # not served until their map changes.
 PDF_LAYOUT = "3"
-_MARK = 2.6  # a participant's mark on the PDF's map, in points
+_UNIT = 2.6 / 3  # a unit of the page's mark outlines, in points on the PDF's map (a triangle 2.6 high)
 _BADGE = 9  # the radius of the disc behind a group's letter
 
 
@@ -62,35 +64,15 @@ def _pdf_text(text: Any) -> str:
     return escape(pdf_printable(text))
 
 
-def _mark(shape: str, x: float, y: float, colour: Any, size: float = 3.0) -> Any:
-    """One participant's mark on the PDF's map: the shape of their group, centred on (x, y)."""
-    from reportlab.graphics.shapes import Circle, Polygon, Rect
+def _mark(shape: str, x: float, y: float, colour: Any, size: float) -> Any:
+    """A mark on the PDF's map, centred on (x, y): the page's outline of the shape (`report.mark_corners`),
+    `size` points to a unit of it, y flipped (PDF counts upwards)."""
+    from reportlab.graphics.shapes import Circle, Polygon
 
-    s = size
-    if shape == "square":
-        return Rect(x - s * 0.75, y - s * 0.75, s * 1.5, s * 1.5, fillColor=colour, strokeColor=None)
-    if shape == "triangle":
-        return Polygon([x, y + s, x + s, y - s * 0.7, x - s, y - s * 0.7], fillColor=colour, strokeColor=None)
-    if shape == "diamond":
-        return Polygon([x, y + s, x + s, y, x, y - s, x - s, y], fillColor=colour, strokeColor=None)
-    if shape == "cross":
-        t = s / 3
-        corners = [
-            (-t, s),
-            (t, s),
-            (t, t),
-            (s, t),
-            (s, -t),
-            (t, -t),
-            (t, -s),
-            (-t, -s),
-            (-t, -t),
-            (-s, -t),
-            (-s, t),
-            (-t, t),
-        ]
-        return Polygon([v for dx, dy in corners for v in (x + dx, y + dy)], fillColor=colour, strokeColor=None)
-    return Circle(x, y, s * 0.85, fillColor=colour, strokeColor=None)
+    if shape == "circle":
+        return Circle(x, y, MARK_RADIUS * size, fillColor=colour, strokeColor=None)
+    corners = [v for dx, dy in mark_corners(shape) for v in (x + dx * size, y - dy * size)]
+    return Polygon(corners, fillColor=colour, strokeColor=None)
 
 
 def _pdf_map(context: dict[str, Any], width: float) -> Any:
@@ -107,11 +89,11 @@ def _pdf_map(context: dict[str, Any], width: float) -> Any:
         # SVG counts y downwards, PDF upwards: flip it so the two maps look the same.
         x, y = point["x"] * scale, width - point["y"] * scale
         drawing.add(
-            _mark(point["shape"], x, y, colour_of.get(point["shape"], colors.grey), size=_MARK * point["scale"])
+            _mark(point["shape"], x, y, colour_of.get(point["shape"], colors.grey), size=_UNIT * point["scale"])
         )
     # Each letter in a white disc, beside the group's centre and clear of the largest mark there (as
     # on the page): above it, or below when the centre is near the top.
-    clear = _MARK * MAX_MARK_SCALE + _BADGE + 1
+    clear = _UNIT * MARK_EXTENT + _BADGE + 1
     for group in context["groups"]:
         x = min(max(group["cx"] * scale, _BADGE), width - _BADGE)
         y = width - group["cy"] * scale
@@ -203,7 +185,7 @@ def _pdf_story(context: dict[str, Any]) -> list[Any]:
         rows: list[list[Any]] = [[_("Group"), _("Mark on the map"), _("People"), _("Share")]]
         for group in groups:
             mark = Drawing(10, 10)
-            mark.add(_mark(group["shape"], 5, 5, colors.HexColor(group["colour"]), size=4))
+            mark.add(_mark(group["shape"], 5, 5, colors.HexColor(group["colour"]), size=4 / 3))  # 4 points high
             rows.append([group["name"], mark, intcomma(group["size"]), f"{round(100 * group['share'])}%"])
         story += [
             Paragraph(_pdf_text(_("The groups")), heading3),

@@ -591,13 +591,22 @@ def _reach(shape: str, scale: float) -> float:
     """How far above its centre a mark's outline goes (SVG's y counts downwards)."""
     if shape == "circle":
         return report.MARK_RADIUS * scale
-    y = highest = 0.0
-    for step, *numbers in report._OUTLINES[shape]:
-        moves = numbers[1::2] if step in "ml" else numbers if step == "v" else []
-        for dy in moves:
-            y += dy * scale
-            highest = min(highest, y)
-    return -highest
+    return -min(y for _x, y in report.mark_corners(shape)) * scale
+
+
+def test_a_marks_corners_are_its_svg_outline() -> None:
+    assert report.mark_corners("square") == [(-2.25, -2.25), (2.25, -2.25), (2.25, 2.25), (-2.25, 2.25)]
+    assert report.mark_corners("triangle") == [(0, -3), (3, 2), (-3, 2)]
+    assert report.mark_corners("diamond") == [(0, -3), (3, 0), (0, 3), (-3, 0)]
+    assert len(report.mark_corners("cross")) == 12
+
+
+def test_the_pdf_draws_the_pages_marks_flipped_upright() -> None:
+    from heard.conversations.report_pdf import _mark
+
+    triangle = _mark("triangle", 100, 50, None, size=2)
+    assert triangle.points == [100, 56, 106, 46, 94, 46]  # apex up on the page, up on the PDF too
+    assert _mark("circle", 0, 0, None, size=2).r == report.MARK_RADIUS * 2
 
 
 def test_the_room_left_for_marks_is_the_reach_of_the_largest() -> None:
