@@ -161,10 +161,8 @@ def _map_update(conversation_id: int) -> Conversation:
     now = timezone.now()
     if conversation.analysis and conversation.summary.get("fingerprint") == digest:
         # The same votes as the stored map: it is up to date as of now, and stays as it is (its
-        # report digest too, stamped with the new time).
+        # report digest too).
         summary = {**conversation.summary, "snapshot": snapshot, "failed_runs": 0}
-        if isinstance(summary.get(report.REPORT_KEY), dict):
-            summary[report.REPORT_KEY] = {**summary[report.REPORT_KEY], "analysed_at": report.time_stamp(now)}
         Conversation.objects.filter(not_newer, pk=conversation_id).update(summary=summary, analysed_at=now)
         conversation.refresh_from_db()
         return conversation
@@ -182,7 +180,7 @@ def _map_update(conversation_id: int) -> Conversation:
     }
     stored = result.to_dict()
     # What the report reads, made here from the map in hand rather than read back from the database.
-    summary[report.REPORT_KEY] = report.report_digest_of(stored, analysed_at=now)
+    summary[report.REPORT_KEY] = report.report_digest_of(stored)
     # One conditional statement: a run that read the votes later and has already stored its map wins.
     Conversation.objects.filter(not_newer, pk=conversation_id).update(analysis=stored, summary=summary, analysed_at=now)
     conversation.refresh_from_db()

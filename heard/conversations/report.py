@@ -80,6 +80,8 @@ LABEL_HEIGHT = 15 + LETTER_OUTLINE  # a capital of the 20px letter above its bas
 REPNESS_SHOWN = 5  # representative statements per group
 LISTED = 10  # consensus and divisive statements
 REPORT_KEY = "report"  # the digest's key in Conversation.summary
+# The digest's layout: raised when it changes, so that digests kept in the old one are made again once.
+DIGEST_FORMAT = 2
 CACHE_SECONDS = 24 * 60 * 60
 
 
@@ -113,7 +115,7 @@ def _quotas(sizes: list[int], cap: int) -> list[int]:
     return quotas
 
 
-def report_digest_of(analysis: dict[str, Any], *, analysed_at: dt.datetime | None) -> dict[str, Any]:
+def report_digest_of(analysis: dict[str, Any]) -> dict[str, Any]:
     """What the report needs of a stored analysis, in a size that does not grow with the number of
     participants: at most MAP_POINTS map points (sampled evenly within each group, so each keeps its
     share), already placed on the map; each group's size, centre and representative statements; the
@@ -151,7 +153,7 @@ def report_digest_of(analysis: dict[str, Any], *, analysed_at: dt.datetime | Non
 
     points = " ".join("{:g},{:g},{}".format(*place(xy[0], xy[1]), number) for xy, number in drawn)
     return {
-        "analysed_at": time_stamp(analysed_at),
+        "format": DIGEST_FORMAT,
         "enough": enough,
         "clustered": len(clustered),
         "points": points if enough else "",
@@ -184,11 +186,11 @@ def report_digest_of(analysis: dict[str, Any], *, analysed_at: dt.datetime | Non
 
 
 def report_digest_store(*, conversation_id: int) -> dict[str, Any]:
-    """Keep the report's digest of a map stored without one (before digests were kept). Written only if
-    the map is still the one it was made from, so a slow writer never puts an old digest beside a
-    newer map."""
+    """Keep the report's digest of a map stored without one (before digests were kept) or with one in an
+    older format. Written only if the map is still the one it was made from, so a slow writer never
+    puts an old digest beside a newer map."""
     row = Conversation.objects.filter(pk=conversation_id).values("analysis", "analysed_at", "summary").get()
-    digest = report_digest_of(row["analysis"] or {}, analysed_at=row["analysed_at"])
+    digest = report_digest_of(row["analysis"] or {})
     if row["analysed_at"] is not None:
         Conversation.objects.filter(pk=conversation_id, analysed_at=row["analysed_at"]).update(
             summary={**(row["summary"] or {}), REPORT_KEY: digest}
@@ -197,12 +199,13 @@ def report_digest_store(*, conversation_id: int) -> dict[str, Any]:
 
 
 def report_digest(conversation: Conversation) -> dict[str, Any]:
-    """The digest stored with the conversation's current map. A map stored before digests were
-    kept has its digest made once, here, from the analysis, and kept."""
+    """The digest stored with the conversation's current map (`mapping` writes the two together). A map
+    stored before digests were kept, or whose digest is in an older format, has it made once, here,
+    from the analysis, and kept."""
     if conversation.analysed_at is None:
-        return report_digest_of({}, analysed_at=None)
+        return report_digest_of({})
     stored = (conversation.summary or {}).get(REPORT_KEY)
-    if stored and stored.get("analysed_at") == time_stamp(conversation.analysed_at):
+    if stored and stored.get("format") == DIGEST_FORMAT:
         return dict(stored)
     return report_digest_store(conversation_id=conversation.pk)
 
