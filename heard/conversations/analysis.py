@@ -411,7 +411,7 @@ def analyse(
         center=means[usable].tolist(),
         components=components.tolist(),
         groups=groups,
-        consensus=_consensus(na, nd, ns, ids, excluded, group_ids),
+        consensus=_consensus(na, nd, ns, ids, excluded, group_ids, gac_agree, gac_disagree),
         divisive=_divisive(na, nd, ns, ids, excluded, group_ids),
         statement_order=_order(ids, priority, excluded),
         statements_stats=_statement_stats(
@@ -881,13 +881,15 @@ def _consensus(
     ids: np.ndarray,
     excluded: npt.NDArray[np.bool_],
     group_ids: list[int],
+    gac_agree: FloatArray,
+    gac_disagree: FloatArray,
 ) -> list[dict[str, Any]]:
-    """Group-informed consensus: statements every group leans the same way on (see `analyse`)."""
+    """Group-informed consensus: statements every group leans the same way on (see `analyse`), ranked
+    by their group-aware consensus (`group_aware_consensus`, worked out once by the caller)."""
     chosen: list[dict[str, Any]] = []
     order = np.argsort(group_ids)
-    for direction, counts in (("agree", na), ("disagree", nd)):
+    for direction, counts, product in (("agree", na, gac_agree), ("disagree", nd, gac_disagree)):
         per_group = (counts + 1) / (ns + 2)
-        product = np.prod(per_group, axis=0)  # the group-aware consensus (`group_aware_consensus`)
         test = _prop_test(counts.sum(axis=0), ns.sum(axis=0))
         ok = ~excluded & np.all(per_group > 0.5, axis=0) & (test > Z_90) & (ns.sum(axis=0) > 0)
         candidates = np.flatnonzero(ok)
