@@ -89,13 +89,16 @@ def _render_humanized(source: str, **context: object) -> str:
     return Template("{% load humanize %}" + source).render(Context(context))
 
 
-def test_intcomma_groups_a_count_by_thousands_the_readers_way() -> None:
-    # The pages print counts through django.contrib.humanize's intcomma, grouped the reader's way.
-    assert _render_humanized(
-        "{{ n|intcomma }} {{ big|intcomma }} {{ small|intcomma }}", n=12000, big=1234567, small=999
-    ) == ("12,000 1,234,567 999")
+def test_the_bar_chart_groups_its_counts_by_thousands_the_readers_way() -> None:
+    # The shared bar chart prints counts through django.contrib.humanize's intcomma, grouped the
+    # reader's way, on its bars and in its table.
+    chart = '{% include "components/bar_chart.html" with chart_id="c" title="Votes" rows=rows max=big %}'
+    rows = [("Mon", 12000), ("Tue", 1234567), ("Wed", 999)]
+    html = _render_humanized(chart, rows=rows, big=1234567)
+    assert re.findall(r'class="chart__value">([^<]+)<', html) == ["12,000", "1,234,567", "999"]
+    assert re.findall(r"<td>([^<]+)</td>", html) == ["12,000", "1,234,567", "999"]
     with translation.override("fr"):
-        assert _render_humanized("{{ n|intcomma }}", n=12000) == "12\xa0000"
+        assert "<td>12\xa0000</td>" in _render_humanized(chart, rows=rows[:1], big=12000)
 
 
 def test_numbers_not_passed_through_intcomma_stay_whole_and_anything_else_stays_as_it_is() -> None:
