@@ -213,6 +213,15 @@ def bench_scale(args: argparse.Namespace) -> dict[str, Any]:
     return figures
 
 
+def versus(rows: list[dict[str, Any]], ours: str, theirs: str) -> tuple[float, float, int]:
+    """The mean of each side's figure over `rows`, and on how many rows ours is at least as high."""
+    return (
+        statistics.fmean(row[ours] for row in rows),
+        statistics.fmean(row[theirs] for row in rows),
+        sum(row[ours] >= row[theirs] for row in rows),
+    )
+
+
 def bench_compare(args: argparse.Namespace) -> dict[str, Any]:
     """(b) on each planted conversation of `--planted-seeds`: ours timed `--runs` times on the first, once on
     the others; red-dwarf once on each. Agreement with the planted camps is compared per conversation and
@@ -262,9 +271,7 @@ def bench_compare(args: argparse.Namespace) -> dict[str, Any]:
         per_seed.append(figures)
     summary: dict[str, Any] = {"conversations": per_seed}
     if args.red_dwarf:
-        ours_mean = statistics.fmean(f["ours_ari_vs_planted"] for f in per_seed)
-        theirs_mean = statistics.fmean(f["red_dwarf_ari_vs_planted"] for f in per_seed)
-        at_least = sum(f["ours_ari_vs_planted"] >= f["red_dwarf_ari_vs_planted"] for f in per_seed)
+        ours_mean, theirs_mean, at_least = versus(per_seed, "ours_ari_vs_planted", "red_dwarf_ari_vs_planted")
         ratio = min(f["ratio"] for f in per_seed)
         summary.update(
             ours_mean_ari=ours_mean,
@@ -330,9 +337,7 @@ def bench_real(args: argparse.Namespace) -> list[dict[str, Any]]:
             f"{row['ours_ari']:.3f} (k={row['ours_k']})  {rd}"
         )
     if args.red_dwarf and rows:
-        ours_mean = statistics.fmean(row["ours_ari"] for row in rows)
-        theirs_mean = statistics.fmean(row["red_dwarf_ari"] for row in rows)
-        at_least = sum(row["ours_ari"] >= row["red_dwarf_ari"] for row in rows)
+        ours_mean, theirs_mean, at_least = versus(rows, "ours_ari", "red_dwarf_ari")
         print(
             f"    mean ARI over {len(rows)}: ours {ours_mean:.3f}, red-dwarf {theirs_mean:.3f}; "
             f"ours at least as high on {at_least} of {len(rows)}"
