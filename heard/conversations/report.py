@@ -72,11 +72,12 @@ _OUTLINES = {
 }
 # How far the largest mark reaches from its centre: the outlines above reach 3 (the circle 2.5).
 MARK_EXTENT = 3 * MAX_MARK_SCALE
-# The group's letter stands above its centre, clear of the largest mark there by its white outline
-# (2) and 3 more; below it when the centre is too near the top.
+# A group's letter (a 20px capital, 15 high, in a white outline of 2) stands 3 clear of the largest
+# mark at its centre (see `letter_box`).
 LETTER_OUTLINE = 2
-LABEL_GAP = MARK_EXTENT + LETTER_OUTLINE + 3
-LABEL_HEIGHT = 15 + LETTER_OUTLINE  # a capital of the 20px letter above its baseline, and its outline
+LABEL_HEIGHT = 15 + 2 * LETTER_OUTLINE
+LABEL_HALF_WIDTH = 7 + LETTER_OUTLINE
+LABEL_CLEARANCE = MARK_EXTENT + 3
 REPNESS_SHOWN = 5  # representative statements per group
 LISTED = 10  # consensus and divisive statements
 REPORT_KEY = "report"  # the digest's key in Conversation.summary
@@ -297,12 +298,24 @@ def _svg_marks(points: list[dict[str, Any]]) -> SafeString:
     return mark_safe("".join(marks))
 
 
+def letter_box(
+    cx: float, cy: float, *, clearance: float, height: float, half_width: float, size: float
+) -> tuple[float, float, float]:
+    """Where a group's letter goes on a square map of `size` (y counting down): its middle, top and
+    bottom. Above the group's centre, `clearance` away, unless that leaves it short of the top edge;
+    then below. Kept `half_width` from the sides. The page and the PDF place their letters by it."""
+    x = min(max(cx, half_width), size - half_width)
+    if cy - clearance - height >= 0:
+        return x, cy - clearance - height, cy - clearance
+    return x, cy + clearance, cy + clearance + height
+
+
 def _label_place(cx: float, cy: float) -> tuple[float, float]:
-    """Where a group's letter stands (its baseline's middle): above the centre, else below it."""
-    x = min(max(cx, MAP_MARGIN / 2), MAP_SIZE - MAP_MARGIN / 2)
-    if cy - LABEL_GAP - LABEL_HEIGHT >= 0:
-        return round(x, 1), round(cy - LABEL_GAP, 1)
-    return round(x, 1), round(cy + LABEL_GAP + LABEL_HEIGHT, 1)
+    """The page's letter: the middle of its baseline (above its outline's lower edge)."""
+    x, _top, bottom = letter_box(
+        cx, cy, clearance=LABEL_CLEARANCE, height=LABEL_HEIGHT, half_width=LABEL_HALF_WIDTH, size=MAP_SIZE
+    )
+    return round(x, 1), round(bottom - LETTER_OUTLINE, 1)
 
 
 def report_context(conversation: Conversation) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from heard.conversations.report import (
     MAP_SIZE,
     MARK_EXTENT,
     MARK_RADIUS,
+    letter_box,
     mark_corners,
     report_context,
     shown_statements_stamp,
@@ -32,7 +33,7 @@ from heard.core.pdf_fonts import pdf_fonts, pdf_printable
 
 # Part of the cache key: changed whenever the PDF's layout or fonts change, so copies made before are
 # not served until their map changes.
-PDF_LAYOUT = "3"
+PDF_LAYOUT = "4"
 _UNIT = 2.6 / 3  # a unit of the page's mark outlines, in points on the PDF's map (a triangle 2.6 high)
 _BADGE = 9  # the radius of the disc behind a group's letter
 
@@ -93,11 +94,16 @@ def _pdf_map(context: dict[str, Any], width: float) -> Any:
         )
     # Each letter in a white disc, beside the group's centre and clear of the largest mark there (as
     # on the page): above it, or below when the centre is near the top.
-    clear = _UNIT * MARK_EXTENT + _BADGE + 1
     for group in context["groups"]:
-        x = min(max(group["cx"] * scale, _BADGE), width - _BADGE)
-        y = width - group["cy"] * scale
-        y = y + clear if y + clear + _BADGE <= width else y - clear
+        x, top, bottom = letter_box(
+            group["cx"] * scale,
+            group["cy"] * scale,
+            clearance=_UNIT * MARK_EXTENT + 1,
+            height=2 * _BADGE,
+            half_width=_BADGE,
+            size=width,
+        )
+        y = width - (top + bottom) / 2  # the disc's centre, counted upwards
         drawing.add(Circle(x, y, _BADGE, fillColor=colors.white, strokeColor=colors.HexColor(group["colour"])))
         drawing.add(String(x, y - 4.3, group["name"], fontName=bold, fontSize=12, textAnchor="middle"))
     return drawing

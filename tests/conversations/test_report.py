@@ -633,6 +633,36 @@ def test_a_groups_letter_stays_on_the_map_and_clear_of_the_marks(cx, cy, where) 
         assert top > cy + report.MARK_EXTENT
 
 
+def test_the_pdfs_letters_stand_clear_of_the_marks_and_on_the_map() -> None:
+    """As on the page: the top group's letter below its centre, the other's above, each disc clear of
+    the largest mark there could be and inside the map."""
+    from reportlab.graphics.shapes import Circle
+
+    from heard.conversations.report_pdf import _BADGE, _UNIT, _pdf_map
+
+    analysis = {
+        "enough_votes": True,
+        "participants_clustered": [1, 2],
+        "coordinates": [[0.0, -1.0], [0.0, 1.0]],
+        "groups": [
+            {"id": 0, "members": [1], "size": 1, "centroid": [0.0, -1.0], "repness": []},
+            {"id": 1, "members": [2], "size": 1, "centroid": [0.0, 1.0], "repness": []},
+        ],
+    }
+    context = report.report_context(_stored(analysis))
+    width = 200.0
+    drawing = _pdf_map(context, width)
+    discs = [shape for shape in drawing.contents if isinstance(shape, Circle) and shape.r == _BADGE]
+    assert len(discs) == 2
+    for group, disc in zip(context["groups"], discs, strict=True):
+        centre_y = width - group["cy"] * width / report.MAP_SIZE  # counted upwards, as the PDF does
+        assert abs(disc.cy - centre_y) - _BADGE > _UNIT * report.MARK_EXTENT
+        assert _BADGE <= disc.cy <= width - _BADGE
+        assert _BADGE <= disc.cx <= width - _BADGE
+    top = min(range(2), key=lambda g: context["groups"][g]["cy"])
+    assert discs[top].cy < width - context["groups"][top]["cy"] * width / report.MAP_SIZE  # below it
+
+
 def test_larger_marks_are_drawn_first_so_they_hide_no_smaller_one() -> None:
     analysis = {
         "enough_votes": True,
